@@ -1,0 +1,27 @@
+// `npm start [-- wrangler dev flags]`: local dev with every binding served by wrangler.
+// Writes the development-only settings to the git-ignored .dev.vars, applies the D1
+// migrations to the local database, then runs `wrangler dev` (default port 8787).
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+
+const DEV_VARS = ".dev.vars";
+const wanted = { ENVIRONMENT: "development" };
+
+const current = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+const missing = Object.entries(wanted).filter(([name]) => !new RegExp(`^${name}=`, "m").test(current));
+if (missing.length > 0) {
+	const lines = missing.map(([name, value]) => `${name}=${value}`).join("\n");
+	writeFileSync(DEV_VARS, `${current}${current && !current.endsWith("\n") ? "\n" : ""}${lines}\n`);
+	console.log(`start: wrote ${missing.map(([n]) => n).join(", ")} to ${DEV_VARS}`);
+}
+
+const args = process.argv.slice(2);
+const persist = args.includes("--persist-to") ? ["--persist-to", args[args.indexOf("--persist-to") + 1]] : [];
+const wrangler = (argv) => spawnSync("npx", ["wrangler", ...argv], { stdio: "inherit" });
+
+const migrated = wrangler(["d1", "migrations", "apply", "DB", "--local", ...persist]);
+if (migrated.status !== 0) {
+	process.exit(migrated.status ?? 1);
+}
+const dev = wrangler(["dev", ...args]);
+process.exit(dev.status ?? 0);

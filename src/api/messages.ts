@@ -1,0 +1,32 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { historyDb } from "../history/db";
+import { listMessages } from "../history/messages";
+import { type App, errorResponses } from "./openapi";
+
+export const MessageSchema = z
+	.object({ id: z.number().int(), content: z.string(), task_id: z.string().nullable(), created_at: z.string() })
+	.openapi("Message");
+
+const route = createRoute({
+	method: "get",
+	path: "/v1/messages",
+	tags: ["messages"],
+	summary: "Messages inserted by messages.create tasks, newest first",
+	request: {
+		query: z.object({
+			limit: z.coerce.number().int().min(1).max(100).default(50),
+			offset: z.coerce.number().int().min(0).default(0),
+		}),
+	},
+	responses: {
+		200: { description: "Messages", content: { "application/json": { schema: z.object({ messages: z.array(MessageSchema) }) } } },
+		...errorResponses,
+	},
+});
+
+export function registerMessageRoutes(app: App) {
+	app.openapi(route, async (c) => {
+		const { limit, offset } = c.req.valid("query");
+		return c.json({ messages: await listMessages(historyDb(c.env.DB), c.var.caller.tenant, limit, offset) }, 200);
+	});
+}

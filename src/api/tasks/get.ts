@@ -1,0 +1,34 @@
+import { createRoute } from "@hono/zod-openapi";
+import { getTask } from "../../services/tasks";
+import { type App, errorResponses } from "../openapi";
+import { TaskIdParam, TaskSchema } from "./schema";
+
+const route = createRoute({
+	method: "get",
+	path: "/v1/tasks/{task_id}",
+	tags: ["tasks"],
+	summary: "Get a task",
+	description: 'Answers with `ETag: "<version>"`; a poller sending it back as `If-None-Match` gets 304 while nothing moved.',
+	request: { params: TaskIdParam },
+	responses: {
+		200: { description: "The task", content: { "application/json": { schema: TaskSchema } } },
+		304: { description: "Unchanged since the ETag sent" },
+		...errorResponses,
+	},
+});
+
+export function registerGetTask(app: App) {
+	app.openapi(route, async (c) => {
+		const task = await getTask(c.env, c.executionCtx, c.var.caller, c.req.valid("param").task_id);
+		const etag = `"${task.version}"`;
+		if (
+			c.req
+				.header("if-none-match")
+				?.split(",")
+				.some((tag) => tag.trim().replace(/^W\//, "") === etag)
+		) {
+			return c.body(null, 304, { ETag: etag });
+		}
+		return c.json(task, 200, { ETag: etag, "Cache-Control": "no-cache" });
+	});
+}

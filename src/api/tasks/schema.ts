@@ -1,0 +1,116 @@
+import { z } from "@hono/zod-openapi";
+import { TASK_STATUSES } from "../../task/task";
+
+export const TaskIdParam = z.object({
+	task_id: z.string().openapi({ param: { name: "task_id", in: "path" }, example: "01936f6e-8b9a-7c3d-9e2f-0a1b2c3d4e5f" }),
+});
+
+const isoTime = z.string().nullable().openapi({ format: "date-time" });
+
+export const TaskSchema = z
+	.object({
+		task_id: z.string(),
+		task_name: z.string().openapi({ example: "etl.process_etl_file" }),
+		task_type: z.string().openapi({ example: "etl" }),
+		task_type_display: z.string().openapi({ example: "ETL Pipeline" }),
+		namespace: z.string(),
+		status: z.enum(TASK_STATUSES),
+		priority: z.number().int(),
+		payload: z.unknown(),
+		result: z.unknown(),
+		error_code: z.string().nullable(),
+		error_message: z.string().nullable(),
+		errors: z.array(z.object({ item: z.string().optional(), code: z.string().optional(), message: z.string() })),
+		progress: z
+			.object({ percent: z.number().nullable(), done: z.number().nullable(), total: z.number().nullable(), message: z.string().nullable() })
+			.nullable(),
+		attempt: z.number().int().openapi({ description: "1-based number of the current (or next) attempt" }),
+		retry_count: z.number().int(),
+		max_retries: z.number().int(),
+		timeout_seconds: z.number().int(),
+		run_at: isoTime,
+		created_at: z.string().openapi({ format: "date-time" }),
+		queued_at: isoTime,
+		started_at: isoTime,
+		completed_at: isoTime,
+		duration_seconds: z.number().nullable(),
+		cancel_requested: z.boolean(),
+		metadata: z.record(z.string(), z.string()),
+		created_by: z.string().nullable(),
+		idempotency_key: z.string().nullable(),
+		version: z.number().int(),
+	})
+	.openapi("Task");
+
+export const MAX_METADATA_KEYS = 32;
+
+export const CreateTaskBody = z
+	.strictObject({
+		task_name: z
+			.string()
+			.min(1)
+			.max(200)
+			.regex(/^[A-Za-z0-9_.:/-]+$/, "letters, digits and _ . : / - only")
+			.openapi({ example: "demo.sleep" }),
+		payload: z
+			.json()
+			.optional()
+			.openapi({ example: { duration_seconds: 5 } }),
+		namespace: z
+			.string()
+			.min(1)
+			.max(64)
+			.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits and _ . - only")
+			.optional(),
+		priority: z.number().int().min(-1000).max(1000).optional().openapi({ description: "Higher runs first; default 0" }),
+		max_retries: z.number().int().min(0).max(100).optional(),
+		timeout_seconds: z
+			.number()
+			.int()
+			.min(1)
+			.max(7 * 86400)
+			.optional()
+			.openapi({ description: "Per attempt; default 1800" }),
+		run_at: z.iso.datetime({ offset: true }).optional(),
+		delay_seconds: z
+			.number()
+			.min(0)
+			.max(365 * 86400)
+			.optional(),
+		metadata: z
+			.record(z.string().min(1).max(64), z.string().max(512))
+			.refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `at most ${MAX_METADATA_KEYS} keys`)
+			.optional(),
+	})
+	.refine((body) => body.run_at === undefined || body.delay_seconds === undefined, {
+		message: "give run_at or delay_seconds, not both",
+		path: ["delay_seconds"],
+	})
+	.openapi("CreateTask");
+
+export const CancelBody = z
+	.strictObject({
+		mode: z.enum(["soft", "hard"]).optional().openapi({ description: "soft (default) lets the current operation finish" }),
+		grace_seconds: z
+			.number()
+			.int()
+			.min(1)
+			.max(86400)
+			.optional()
+			.openapi({ description: "soft only: escalate to hard if unacknowledged by then" }),
+	})
+	.openapi("CancelTask");
+
+export const RetryBody = z.strictObject({ reset_attempts: z.boolean().optional() }).openapi("RetryTask");
+
+export const TaskEventSchema = z
+	.object({
+		seq: z.number().int(),
+		at: z.string().openapi({ format: "date-time" }),
+		type: z.string().openapi({ example: "started" }),
+		from_status: z.enum(TASK_STATUSES).nullable(),
+		to_status: z.enum(TASK_STATUSES).nullable(),
+		message: z.string(),
+		data: z.record(z.string(), z.unknown()).nullable(),
+	})
+	.openapi("TaskEvent");

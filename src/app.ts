@@ -1,0 +1,85 @@
+/** Builds the Hono app: middleware, routes, and the one place errors become problem+json. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { allowedMethods } from "./api/allowed-methods";
+import { authenticate } from "./api/auth";
+import { registerDocs } from "./api/docs";
+import { registerHealth } from "./api/health";
+import { registerMessageRoutes } from "./api/messages";
+import type { AppEnv } from "./api/openapi";
+import { registerTaskRoutes } from "./api/tasks";
+import { registerUsage } from "./api/usage";
+import { ApiError, type ErrorCode, type FieldError, problemOf } from "./errors";
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+function render(c: Context<AppEnv>, error: ApiError): Response {
+	const body = problemOf(error, new URL(c.req.url).pathname, c.var.requestId ?? "");
+	return c.json(body, error.status, { "Content-Type": "application/problem+json", ...error.options.headers });
+}
+
+function fromHttpException(error: HTTPException): ApiError {
+	const codes: Record<number, ErrorCode> = {
+		400: "BAD_REQUEST",
+		401: "UNAUTHORIZED",
+		404: "NOT_FOUND",
+		413: "PAYLOAD_TOO_LARGE",
+		415: "UNSUPPORTED_MEDIA_TYPE",
+	};
+	const code = codes[error.status] ?? "BAD_REQUEST";
+	const detail = code === "UNSUPPORTED_MEDIA_TYPE" ? "send the body as application/json" : error.message || "malformed request";
+	return new ApiError(code, detail);
+}
+
+function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
+	return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
+}
+
+export function createApp(): OpenAPIHono<AppEnv> {
+	const app = new OpenAPIHono<AppEnv>({
+		defaultHook: (result) => {
+			if (!result.success) {
+				const where = result.target === "json" ? "request body" : result.target;
+				throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrors(result.error.issues) });
+			}
+		},
+	});
+	app.use(requestId());
+	app.use(
+		bodyLimit({
+			maxSize: MAX_BODY_BYTES,
+			onError: () => {
+				throw new ApiError("PAYLOAD_TOO_LARGE", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`);
+			},
+		}),
+	);
+	app.use("/v1/*", authenticate);
+
+	registerHealth(app);
+	registerTaskRoutes(app);
+	registerMessageRoutes(app);
+	registerDocs(app);
+	registerUsage(app);
+
+	app.notFound((c) => {
+		const allow = allowedMethods(app.routes, new URL(c.req.url).pathname);
+		if (allow.length > 0) {
+			return render(c, new ApiError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { headers: { Allow: allow.join(", ") } }));
+		}
+		return render(c, new ApiError("NOT_FOUND", "no such route"));
+	});
+	app.onError((error, c) => {
+		if (error instanceof ApiError) {
+			return render(c, error);
+		}
+		if (error instanceof HTTPException) {
+			return render(c, fromHttpException(error));
+		}
+		console.error("taskplane: unhandled error", c.var.requestId, error);
+		return render(c, new ApiError("INTERNAL", "something went wrong on our side; quote the request_id when reporting it"));
+	});
+	return app;
+}

@@ -1,0 +1,8 @@
+// Values that come from .dev.vars or `wrangler secret put`, never from wrangler.toml [vars],
+// so `wrangler types` (run without .dev.vars) cannot see them.
+declare namespace Cloudflare {
+	interface Env {
+		/** "development" only in local `npm start`: enables the keyless dev tenant. */
+		ENVIRONMENT?: string;
+	}
+}

@@ -1,0 +1,21 @@
+/** Worker entry: HTTP, the task queue's consumer, and the cron trigger. */
+import { createApp } from "./app";
+import { consumeTasks } from "./execute/consumer";
+import { count } from "./usage";
+
+export { TaskObject } from "./task/task-object";
+
+const app = createApp();
+
+export default {
+	fetch(request, env, ctx) {
+		count("worker_requests");
+		return app.fetch(request, env, ctx);
+	},
+	async queue(batch, env) {
+		await consumeTasks(batch, env);
+	},
+	async scheduled() {
+		// Retention of D1 history lands with the list and history work.
+	},
+} satisfies ExportedHandler<Env>;

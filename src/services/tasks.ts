@@ -1,0 +1,136 @@
+/**
+ * The task service: what every route (ours and the compat adapters) calls. Routes parse and
+ * authorise; this maps requests onto the task's object, its cache and its history, and turns
+ * the object's refusals into API errors.
+ */
+import { cacheIfTerminal, readSnapshot } from "../cache/snapshots";
+import { ApiError } from "../errors";
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
+import { historyDb } from "../history/db";
+import { findTaskSnapshot } from "../history/tasks";
+import { idempotentTaskId, isTaskId, newTaskId, requestFingerprint } from "../task/ids";
+import type { CancelMode } from "../task/machine";
+import { taskStub } from "../task/stub";
+import type { Task } from "../task/task";
+import type { TaskAnswer, TaskEventEntry } from "../task/task-object";
+
+export interface CreateTaskInput {
+	task_name: string;
+	payload?: unknown;
+	namespace?: string;
+	priority?: number;
+	max_retries?: number;
+	timeout_seconds?: number;
+	run_at?: string;
+	delay_seconds?: number;
+	metadata?: Record<string, string>;
+}
+
+export interface Caller {
+	tenant: string;
+	/** Who created a task: the API key's name, or null in keyless dev mode. */
+	actor: string | null;
+}
+
+function settle(answer: TaskAnswer): Task {
+	if (answer.ok) {
+		return answer.task;
+	}
+	switch (answer.code) {
+		case "NOT_FOUND":
+			throw new ApiError("NOT_FOUND", "no task with this id");
+		case "IDEMPOTENCY_MISMATCH":
+			throw new ApiError("VALIDATION_FAILED", answer.reason, { errors: [{ path: "Idempotency-Key", message: answer.reason }] });
+		default:
+			throw new ApiError("CONFLICT", answer.reason);
+	}
+}
+
+/** A malformed id is as unknown as a missing one, and costs no storage read to say so. */
+function requireTaskId(taskId: string): void {
+	if (!isTaskId(taskId)) {
+		throw new ApiError("NOT_FOUND", "no task with this id");
+	}
+}
+
+export async function createTask(
+	env: Env,
+	caller: Caller,
+	input: CreateTaskInput,
+	idempotencyKey: string | null,
+	now = Date.now(),
+): Promise<{ task: Task; created: boolean }> {
+	const type = taskTypeOf(input.task_name);
+	const taskId = idempotencyKey === null ? newTaskId() : await idempotentTaskId(caller.tenant, idempotencyKey);
+	const runAt = input.run_at !== undefined ? Date.parse(input.run_at) : input.delay_seconds ? now + input.delay_seconds * 1000 : null;
+	const spec = {
+		task_id: taskId,
+		tenant: caller.tenant,
+		task_name: input.task_name,
+		task_type: type.type,
+		task_type_display: type.display,
+		namespace: input.namespace ?? "default",
+		priority: input.priority ?? 0,
+		payload: input.payload ?? null,
+		max_retries: input.max_retries ?? type.max_retries ?? DEFAULT_MAX_RETRIES,
+		timeout_seconds: input.timeout_seconds ?? type.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+		run_at: runAt,
+		metadata: input.metadata ?? {},
+		created_by: caller.actor,
+		idempotency_key: idempotencyKey,
+	};
+	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
+	const answer = await taskStub(env, caller.tenant, taskId).create(spec, fingerprint);
+	const task = settle(answer);
+	return { task, created: "created" in answer && answer.created === true };
+}
+
+/** Read path: KV (terminal snapshots) ▸ the task's object ▸ D1 history ▸ 404. */
+export async function getTask(
+	env: Env,
+	ctx: { waitUntil(promise: Promise<unknown>): void },
+	caller: Caller,
+	taskId: string,
+): Promise<Task> {
+	requireTaskId(taskId);
+	const cached = await readSnapshot(env.CACHE, caller.tenant, taskId);
+	if (cached) {
+		return cached;
+	}
+	const live = await taskStub(env, caller.tenant, taskId).get();
+	if (live) {
+		ctx.waitUntil(cacheIfTerminal(env.CACHE, caller.tenant, live, Number(env.CACHE_TTL_SECONDS)));
+		return live;
+	}
+	const history = await findTaskSnapshot(historyDb(env.DB), caller.tenant, taskId);
+	if (history) {
+		return history;
+	}
+	throw new ApiError("NOT_FOUND", "no task with this id");
+}
+
+export async function cancelTask(env: Env, caller: Caller, taskId: string, mode: CancelMode, graceSeconds?: number): Promise<Task> {
+	requireTaskId(taskId);
+	return settle(await taskStub(env, caller.tenant, taskId).cancel(mode, graceSeconds));
+}
+
+export async function retryTask(env: Env, caller: Caller, taskId: string, resetAttempts: boolean): Promise<Task> {
+	requireTaskId(taskId);
+	return settle(await taskStub(env, caller.tenant, taskId).retry(resetAttempts));
+}
+
+export async function listTaskEvents(env: Env, caller: Caller, taskId: string): Promise<TaskEventEntry[]> {
+	requireTaskId(taskId);
+	const events = await taskStub(env, caller.tenant, taskId).events();
+	if (events) {
+		return events;
+	}
+	if (await findTaskSnapshot(historyDb(env.DB), caller.tenant, taskId)) {
+		const days = env.TASK_RETENTION_DAYS;
+		throw new ApiError(
+			"NOT_FOUND",
+			`this task's events and logs were purged ${days} days after it finished; its record remains in history`,
+		);
+	}
+	throw new ApiError("NOT_FOUND", "no task with this id");
+}

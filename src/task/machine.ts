@@ -1,0 +1,315 @@
+/**
+ * The only place that decides what a state change is (DESIGN § States). Pure: no I/O, no
+ * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
+ */
+import { backoffMs } from "./retry";
+import { type ItemError, isTerminal, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
+
+export type CancelMode = "soft" | "hard";
+
+export interface TaskFailure {
+	code: string;
+	message: string;
+	retryable: boolean;
+}
+
+export type TaskEvent =
+	| { type: "dispatch" }
+	| { type: "wake" }
+	| { type: "start"; attempt: number }
+	| { type: "progress"; attempt: number; progress: TaskProgress }
+	| { type: "complete"; attempt: number; result: unknown; errors: ItemError[] }
+	| { type: "fail"; attempt: number; error: TaskFailure }
+	| { type: "timeout"; attempt: number }
+	| { type: "cancel"; mode: CancelMode; grace_seconds?: number }
+	| { type: "escalate_cancel" }
+	| { type: "retry"; reset_attempts: boolean };
+
+export type TaskEventType = TaskEvent["type"];
+
+/** What the owner of the task must do once the new state is stored. */
+export type Effect =
+	/** Ask the dispatcher for a turn; it answers with a `dispatch` event. */
+	| { type: "request_dispatch" }
+	/** Hand the attempt to the queue (outbox: retried until sent). */
+	| { type: "enqueue"; attempt: number };
+
+/** A transition as the task's history records it (`GET /v1/tasks/{id}/events`). */
+export interface TransitionNote {
+	type: string;
+	from_status: TaskStatus;
+	to_status: TaskStatus;
+	message: string;
+	data: Record<string, unknown> | null;
+}
+
+export interface MachineContext {
+	now: number;
+	random: () => number;
+}
+
+export type Rejection = { ok: false; code: "CONFLICT" | "STALE_ATTEMPT"; reason: string };
+export type Accepted = { ok: true; task: TaskRecord; effects: Effect[]; note: TransitionNote | null };
+export type TransitionResult = Accepted | Rejection;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function reject(code: Rejection["code"], reason: string): Rejection {
+	return { ok: false, code, reason };
+}
+
+function moved(
+	from: TaskRecord,
+	to: TaskRecord,
+	type: string,
+	message: string,
+	effects: Effect[] = [],
+	data: Record<string, unknown> | null = null,
+): Accepted {
+	const task = { ...to, version: from.version + 1 };
+	return { ok: true, task, effects, note: { type, from_status: from.status, to_status: task.status, message, data } };
+}
+
+/** Reports (progress, log, complete, fail) are fenced by attempt: only the running one counts. */
+export function checkReport(task: TaskRecord, attempt: number): Rejection | null {
+	if (isTerminal(task.status)) {
+		return reject("CONFLICT", `task is ${task.status}; reports for attempt ${attempt} are discarded`);
+	}
+	if (task.status !== "PROCESSING" || task.attempt !== attempt) {
+		return reject("STALE_ATTEMPT", `attempt ${attempt} is not running (task is ${task.status}, attempt ${task.attempt})`);
+	}
+	return null;
+}
+
+function finish(task: TaskRecord, status: TaskStatus, now: number, fields: Partial<TaskRecord>): TaskRecord {
+	const started = task.started_at ? Date.parse(task.started_at) : null;
+	return {
+		...task,
+		...fields,
+		status,
+		completed_at: iso(now),
+		duration_seconds: started === null ? null : Math.max(0, (now - started) / 1000),
+		timeout_at: null,
+		cancel_deadline_at: null,
+	};
+}
+
+/** A failed attempt: retried later while tries are left, else terminal. */
+function failAttempt(task: TaskRecord, error: TaskFailure, ctx: MachineContext, type: string): Accepted {
+	const errorFields = { error_code: error.code, error_message: error.message };
+	if (task.cancel_requested) {
+		const next = finish(task, "CANCELED", ctx.now, errorFields);
+		return moved(task, next, type, `attempt ${task.attempt} ended after a cancel request: ${error.code}`);
+	}
+	if (error.retryable && task.retry_count < task.max_retries) {
+		const runAt = ctx.now + backoffMs(task.attempt, ctx.random);
+		const next: TaskRecord = {
+			...task,
+			...errorFields,
+			status: "SCHEDULED",
+			attempt: task.attempt + 1,
+			retry_count: task.retry_count + 1,
+			run_at: iso(runAt),
+			timeout_at: null,
+		};
+		const message = `attempt ${task.attempt} failed (${error.code}); retry ${next.retry_count} of ${task.max_retries} at ${next.run_at}`;
+		return moved(task, next, type, message, [], { error_code: error.code, retryable: true });
+	}
+	const next = finish(task, "FAILED", ctx.now, errorFields);
+	const why = error.retryable ? "no retries left" : "not retryable";
+	return moved(task, next, type, `attempt ${task.attempt} failed (${error.code}): ${why}`, [], {
+		error_code: error.code,
+		retryable: error.retryable,
+	});
+}
+
+function cancel(task: TaskRecord, mode: CancelMode, graceSeconds: number | undefined, ctx: MachineContext): TransitionResult {
+	if (task.status === "PROCESSING" && mode === "soft") {
+		if (task.cancel_requested) {
+			return { ok: true, task, effects: [], note: null };
+		}
+		const deadline = graceSeconds === undefined ? null : ctx.now + graceSeconds * 1000;
+		const next = { ...task, cancel_requested: true, cancel_deadline_at: deadline };
+		const message =
+			deadline === null ? "soft cancel requested" : `soft cancel requested; hard cancel at ${iso(deadline)} if unacknowledged`;
+		return moved(task, next, "cancel_requested", message, [], { mode, grace_seconds: graceSeconds ?? null });
+	}
+	const next = finish(task, "CANCELED", ctx.now, { cancel_requested: true });
+	return moved(task, next, "canceled", `${mode} cancel`, [], { mode });
+}
+
+function retry(task: TaskRecord, resetAttempts: boolean): TransitionResult {
+	if (task.status !== "FAILED" && task.status !== "CANCELED") {
+		return reject("CONFLICT", `only FAILED or CANCELED tasks can be retried; task is ${task.status}`);
+	}
+	if (!resetAttempts && task.retry_count >= task.max_retries) {
+		return reject(
+			"CONFLICT",
+			`retry_count ${task.retry_count} has reached max_retries ${task.max_retries}; send {"reset_attempts": true} to retry anyway`,
+		);
+	}
+	const next: TaskRecord = {
+		...task,
+		status: "PENDING",
+		attempt: task.attempt + 1,
+		retry_count: resetAttempts ? 0 : task.retry_count + 1,
+		result: null,
+		error_code: null,
+		error_message: null,
+		errors: [],
+		progress: null,
+		run_at: null,
+		queued_at: null,
+		started_at: null,
+		completed_at: null,
+		duration_seconds: null,
+		cancel_requested: false,
+		timeout_at: null,
+		cancel_deadline_at: null,
+	};
+	return moved(task, next, "retried", `manual retry as attempt ${next.attempt}`, [{ type: "request_dispatch" }], {
+		reset_attempts: resetAttempts,
+	});
+}
+
+export interface NewTask {
+	task_id: string;
+	tenant: string;
+	task_name: string;
+	task_type: string;
+	task_type_display: string;
+	namespace: string;
+	priority: number;
+	payload: unknown;
+	max_retries: number;
+	timeout_seconds: number;
+	/** Epoch ms; a time in the future makes the task SCHEDULED until then. */
+	run_at: number | null;
+	metadata: Record<string, string>;
+	created_by: string | null;
+	idempotency_key: string | null;
+}
+
+/** A task's first state: PENDING (asking for a turn at once), or SCHEDULED for a later run_at. */
+export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
+	const scheduled = spec.run_at !== null && spec.run_at > ctx.now;
+	const task: TaskRecord = {
+		...spec,
+		status: scheduled ? "SCHEDULED" : "PENDING",
+		run_at: spec.run_at === null ? null : iso(spec.run_at),
+		result: null,
+		error_code: null,
+		error_message: null,
+		errors: [],
+		progress: null,
+		attempt: 1,
+		retry_count: 0,
+		created_at: iso(ctx.now),
+		queued_at: null,
+		started_at: null,
+		completed_at: null,
+		duration_seconds: null,
+		cancel_requested: false,
+		version: 1,
+		timeout_at: null,
+		cancel_deadline_at: null,
+	};
+	const message = scheduled ? `created; scheduled for ${task.run_at}` : "created";
+	const effects: Effect[] = scheduled ? [] : [{ type: "request_dispatch" }];
+	return { ok: true, task, effects, note: { type: "created", from_status: task.status, to_status: task.status, message, data: null } };
+}
+
+/** The one state machine. Forbidden pairs are rejected with a reason, never thrown. */
+export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineContext): TransitionResult {
+	if (isTerminal(task.status) && event.type !== "retry") {
+		return reject("CONFLICT", `task is ${task.status}; ${event.type} is not allowed on a finished task`);
+	}
+	switch (event.type) {
+		case "dispatch": {
+			if (task.status !== "PENDING") {
+				return reject("CONFLICT", `dispatch needs PENDING; task is ${task.status}`);
+			}
+			const next = { ...task, status: "QUEUED" as const, queued_at: iso(ctx.now) };
+			return moved(task, next, "queued", `attempt ${task.attempt} queued`, [{ type: "enqueue", attempt: task.attempt }]);
+		}
+		case "wake": {
+			if (task.status !== "SCHEDULED") {
+				return reject("CONFLICT", `wake needs SCHEDULED; task is ${task.status}`);
+			}
+			const next = { ...task, status: "PENDING" as const };
+			return moved(task, next, "due", `run_at ${task.run_at} reached`, [{ type: "request_dispatch" }]);
+		}
+		case "start": {
+			if (task.status !== "QUEUED" || task.attempt !== event.attempt) {
+				return reject("STALE_ATTEMPT", `attempt ${event.attempt} cannot start (task is ${task.status}, attempt ${task.attempt})`);
+			}
+			const next: TaskRecord = {
+				...task,
+				status: "PROCESSING",
+				started_at: iso(ctx.now),
+				timeout_at: ctx.now + task.timeout_seconds * 1000,
+			};
+			return moved(task, next, "started", `attempt ${task.attempt} started`);
+		}
+		case "progress": {
+			const fenced = checkReport(task, event.attempt);
+			if (fenced) {
+				return fenced;
+			}
+			return { ok: true, task: { ...task, progress: event.progress, version: task.version + 1 }, effects: [], note: null };
+		}
+		case "complete": {
+			const fenced = checkReport(task, event.attempt);
+			if (fenced) {
+				return fenced;
+			}
+			const status = event.errors.length > 0 ? "COMPLETED_WITH_ERRORS" : "COMPLETED";
+			const next = finish(task, status, ctx.now, { result: event.result ?? null, errors: event.errors });
+			const message = `attempt ${task.attempt} completed${event.errors.length > 0 ? ` with ${event.errors.length} item errors` : ""}`;
+			return moved(task, next, "completed", message);
+		}
+		case "fail": {
+			const fenced = checkReport(task, event.attempt);
+			return fenced ?? failAttempt(task, event.error, ctx, "failed");
+		}
+		case "timeout": {
+			if (task.status !== "PROCESSING" || task.attempt !== event.attempt) {
+				return reject("STALE_ATTEMPT", `attempt ${event.attempt} is not running`);
+			}
+			const error = { code: "TIMEOUT", message: `attempt exceeded timeout_seconds (${task.timeout_seconds})`, retryable: true };
+			return failAttempt(task, error, ctx, "timed_out");
+		}
+		case "cancel":
+			return cancel(task, event.mode, event.grace_seconds, ctx);
+		case "escalate_cancel": {
+			if (task.status !== "PROCESSING" || !task.cancel_requested) {
+				return reject("CONFLICT", "no soft cancel is waiting to escalate");
+			}
+			return cancel(task, "hard", undefined, ctx);
+		}
+		case "retry":
+			return retry(task, event.reset_attempts);
+		default: {
+			const unknown: never = event;
+			throw new Error(`unhandled event ${JSON.stringify(unknown)}`);
+		}
+	}
+}
+
+/** Every deadline the task is waiting on; the object arms its one alarm at the earliest. */
+export function deadlines(task: TaskRecord, purgeAfterMs: number): { at: number; event: TaskEvent | "purge" }[] {
+	const due: { at: number; event: TaskEvent | "purge" }[] = [];
+	if (task.status === "SCHEDULED" && task.run_at) {
+		due.push({ at: Date.parse(task.run_at), event: { type: "wake" } });
+	}
+	if (task.status === "PROCESSING" && task.timeout_at !== null) {
+		due.push({ at: task.timeout_at, event: { type: "timeout", attempt: task.attempt } });
+	}
+	if (task.status === "PROCESSING" && task.cancel_deadline_at !== null) {
+		due.push({ at: task.cancel_deadline_at, event: { type: "escalate_cancel" } });
+	}
+	if (isTerminal(task.status) && task.completed_at) {
+		due.push({ at: Date.parse(task.completed_at) + purgeAfterMs, event: "purge" });
+	}
+	return due;
+}

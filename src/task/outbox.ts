@@ -1,0 +1,108 @@
+/**
+ * What the task's projections have yet to receive: the queue message for a QUEUED attempt and
+ * the D1 history snapshot. Stored with the task in the same transaction; flushed right after
+ * and retried from the alarm. Acknowledgements stay in memory and ride along with the next
+ * write: after an eviction a flush may repeat, which both receivers tolerate (the consumer's
+ * start is fenced by attempt, the history write by version).
+ */
+import { historyDb } from "../history/db";
+import { saveTaskSnapshot } from "../history/tasks";
+import { count } from "../usage";
+import { backoffMs } from "./retry";
+import { isTerminal, type TaskRecord, toPublicTask } from "./task";
+
+export interface Outbox {
+	/** The attempt whose queue message has not been sent yet. */
+	enqueue_attempt: number | null;
+	/** The task version D1 has acknowledged. */
+	history_version: number;
+	/** Earliest time the next history write may go (coalescing). */
+	history_due_at: number;
+	last_history_write_at: number;
+	committed_at: number;
+	failures: number;
+	retry_at: number | null;
+}
+
+export interface TaskQueueMessage {
+	task_id: string;
+	tenant: string;
+	attempt: number;
+}
+
+/** Intermediate states reach D1 at most once a second per task; creation and the end at once. */
+const HISTORY_COALESCE_MS = 1_000;
+/** If the immediate flush has not cleared the outbox by then, the alarm retries it. */
+const SAFETY_MS = 5_000;
+const OUTBOX_BACKOFF = { baseMs: 1_000, factor: 2, capMs: 60_000 };
+
+export function emptyOutbox(): Outbox {
+	return {
+		enqueue_attempt: null,
+		history_version: 0,
+		history_due_at: 0,
+		last_history_write_at: 0,
+		committed_at: 0,
+		failures: 0,
+		retry_at: null,
+	};
+}
+
+export function scheduleHistoryWrite(outbox: Outbox, record: TaskRecord, now: number): void {
+	const urgent = outbox.history_version === 0 || isTerminal(record.status);
+	outbox.history_due_at = urgent ? now : Math.max(now, outbox.last_history_write_at + HISTORY_COALESCE_MS);
+	outbox.committed_at = now;
+}
+
+function enqueuePending(outbox: Outbox, record: TaskRecord): boolean {
+	return outbox.enqueue_attempt !== null && record.status === "QUEUED" && record.attempt === outbox.enqueue_attempt;
+}
+
+function historyPending(outbox: Outbox, record: TaskRecord): boolean {
+	return record.version > outbox.history_version;
+}
+
+/** When the alarm must look at the outbox again, or null when nothing is owed. */
+export function outboxDeadline(outbox: Outbox, record: TaskRecord): number | null {
+	if (!enqueuePending(outbox, record) && !historyPending(outbox, record)) {
+		return null;
+	}
+	if (outbox.retry_at !== null) {
+		return outbox.retry_at;
+	}
+	return Math.max(outbox.history_due_at, outbox.committed_at + SAFETY_MS);
+}
+
+export async function flushOutbox(env: Env, stored: { record: TaskRecord; outbox: Outbox }, now: number): Promise<void> {
+	const { outbox } = stored;
+	let failed = false;
+	if (outbox.enqueue_attempt !== null && !enqueuePending(outbox, stored.record)) {
+		outbox.enqueue_attempt = null;
+	}
+	if (enqueuePending(outbox, stored.record)) {
+		const record = stored.record;
+		const message: TaskQueueMessage = { task_id: record.task_id, tenant: record.tenant, attempt: record.attempt };
+		try {
+			await env.TASK_QUEUE.send(message, { contentType: "json" });
+			// A message is written, read and deleted: three billable operations.
+			count("queue_operations", 3);
+			outbox.enqueue_attempt = null;
+		} catch (error) {
+			console.warn("taskplane: queue send failed; the alarm will retry", record.task_id, error);
+			failed = true;
+		}
+	}
+	if (historyPending(outbox, stored.record) && outbox.history_due_at <= now) {
+		const record = stored.record;
+		try {
+			count("d1_rows_written", await saveTaskSnapshot(historyDb(env.DB), record.tenant, toPublicTask(record)));
+			outbox.history_version = Math.max(outbox.history_version, record.version);
+			outbox.last_history_write_at = now;
+		} catch (error) {
+			console.warn("taskplane: history write failed; the alarm will retry", record.task_id, error);
+			failed = true;
+		}
+	}
+	outbox.failures = failed ? outbox.failures + 1 : 0;
+	outbox.retry_at = failed ? now + Math.max(250, backoffMs(outbox.failures, Math.random, OUTBOX_BACKOFF)) : null;
+}

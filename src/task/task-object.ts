@@ -1,0 +1,346 @@
+/**
+ * TaskObject: one Durable Object per task, the single writer of its state. Every change is
+ * `transition()` applied and stored in one synchronous transaction together with its history
+ * note and the outbox (what D1 and the queue have yet to receive); the outbox is then flushed
+ * at once and, where that fails, from the alarm with backoff.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { requestDispatch } from "../dispatch/immediate";
+import { count } from "../usage";
+import {
+	type CancelMode,
+	checkReport,
+	createTask,
+	deadlines,
+	type Effect,
+	type MachineContext,
+	type NewTask,
+	type TaskEvent,
+	type TaskFailure,
+	type TransitionNote,
+	transition,
+} from "./machine";
+import { emptyOutbox, flushOutbox, type Outbox, outboxDeadline, scheduleHistoryWrite } from "./outbox";
+import { type ItemError, type Task, type TaskProgress, type TaskRecord, toPublicTask } from "./task";
+
+export interface TaskEventEntry extends Partial<TransitionNote> {
+	seq: number;
+	at: string;
+	type: string;
+	message: string;
+	data: Record<string, unknown> | null;
+}
+
+interface Stored {
+	record: TaskRecord;
+	transitions: TaskEventEntry[];
+	outbox: Outbox;
+	fingerprint: string | null;
+}
+
+export type Refusal = { ok: false; code: "CONFLICT" | "STALE_ATTEMPT" | "NOT_FOUND" | "IDEMPOTENCY_MISMATCH"; reason: string };
+export type TaskAnswer = { ok: true; task: Task; created?: boolean } | Refusal;
+export type ReportAnswer = { ok: true; cancel_requested: boolean } | Refusal;
+export interface AttemptSpec {
+	task_id: string;
+	task_name: string;
+	payload: unknown;
+	attempt: number;
+}
+
+const SCHEMA = [
+	`CREATE TABLE IF NOT EXISTS task (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		record TEXT NOT NULL, transitions TEXT NOT NULL, outbox TEXT NOT NULL, fingerprint TEXT)`,
+	"CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, attempt INTEGER NOT NULL, message TEXT NOT NULL, data TEXT)",
+];
+
+const notFound: Refusal = { ok: false, code: "NOT_FOUND", reason: "task not found" };
+
+export class TaskObject extends DurableObject<Env> {
+	private stored: Stored | null | undefined;
+	private nextSeq = 1;
+	private armedAt: number | null = null;
+	private flushing: Promise<void> | null = null;
+	private flushAgain = false;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		for (const statement of SCHEMA) {
+			ctx.storage.sql.exec(statement);
+		}
+	}
+
+	async create(spec: NewTask, fingerprint: string | null): Promise<TaskAnswer> {
+		count("do_requests");
+		const existing = this.load();
+		if (existing) {
+			if (fingerprint !== null && existing.fingerprint !== fingerprint) {
+				return { ok: false, code: "IDEMPOTENCY_MISMATCH", reason: "this Idempotency-Key was used with a different request body" };
+			}
+			return { ok: true, task: toPublicTask(existing.record), created: false };
+		}
+		const now = Date.now();
+		const first = createTask(spec, this.machineContext(now));
+		this.stored = { record: first.task, transitions: [], outbox: emptyOutbox(), fingerprint };
+		this.commit(first.task, first.note, first.effects, now);
+		await this.flush();
+		return { ok: true, task: toPublicTask(this.require().record), created: true };
+	}
+
+	async get(): Promise<Task | null> {
+		count("do_requests");
+		const stored = this.load();
+		return stored ? toPublicTask(stored.record) : null;
+	}
+
+	async events(): Promise<TaskEventEntry[] | null> {
+		count("do_requests");
+		const stored = this.load();
+		if (!stored) {
+			return null;
+		}
+		const logs = this.ctx.storage.sql
+			.exec<{ seq: number; at: string; message: string; data: string | null }>("SELECT seq, at, message, data FROM log ORDER BY seq")
+			.toArray()
+			.map((row) => ({ seq: row.seq, at: row.at, type: "log", message: row.message, data: row.data ? JSON.parse(row.data) : null }));
+		return [...stored.transitions, ...logs].sort((a, b) => a.seq - b.seq);
+	}
+
+	/** The queue consumer's claim on an attempt: the spec only if this call moved it to PROCESSING. */
+	async start(attempt: number): Promise<AttemptSpec | null> {
+		const answer = await this.apply({ type: "start", attempt });
+		if (!answer.ok) {
+			return null;
+		}
+		const { task_id, task_name, payload } = this.require().record;
+		return { task_id, task_name, payload, attempt };
+	}
+
+	async progress(attempt: number, progress: TaskProgress): Promise<ReportAnswer> {
+		return this.report(await this.apply({ type: "progress", attempt, progress }));
+	}
+
+	async log(attempt: number, message: string, data: Record<string, unknown> | null): Promise<ReportAnswer> {
+		count("do_requests");
+		const stored = this.load();
+		if (!stored) {
+			return notFound;
+		}
+		const fenced = checkReport(stored.record, attempt);
+		if (fenced) {
+			return fenced;
+		}
+		const cursor = this.ctx.storage.sql.exec(
+			"INSERT INTO log (seq, at, attempt, message, data) VALUES (?, ?, ?, ?, ?)",
+			this.nextSeq++,
+			new Date().toISOString(),
+			attempt,
+			message,
+			data === null ? null : JSON.stringify(data),
+		);
+		count("do_rows_written", cursor.rowsWritten);
+		return { ok: true, cancel_requested: stored.record.cancel_requested };
+	}
+
+	async complete(attempt: number, result: unknown, errors: ItemError[]): Promise<ReportAnswer> {
+		return this.report(await this.apply({ type: "complete", attempt, result, errors }));
+	}
+
+	async fail(attempt: number, error: TaskFailure): Promise<ReportAnswer> {
+		return this.report(await this.apply({ type: "fail", attempt, error }));
+	}
+
+	async cancel(mode: CancelMode, graceSeconds?: number): Promise<TaskAnswer> {
+		return this.apply({ type: "cancel", mode, grace_seconds: graceSeconds });
+	}
+
+	async retry(resetAttempts: boolean): Promise<TaskAnswer> {
+		return this.apply({ type: "retry", reset_attempts: resetAttempts });
+	}
+
+	/**
+	 * Alarms are at-least-once and may fire early under test (`runDurableObjectAlarm`): the
+	 * alarm stands for the earliest deadline it was armed for, so that deadline counts as due.
+	 */
+	override async alarm(): Promise<void> {
+		count("do_requests");
+		const firedFor = this.armedAt ?? (await this.ctx.storage.getAlarm()) ?? 0;
+		this.armedAt = null;
+		const stored = this.load();
+		if (!stored) {
+			return;
+		}
+		const now = Math.max(Date.now(), firedFor);
+		const due = deadlines(stored.record, this.purgeAfterMs()).filter((d) => d.at <= now);
+		for (const deadline of due.sort((a, b) => a.at - b.at)) {
+			if (deadline.event === "purge") {
+				await this.purge();
+				return;
+			}
+			this.applyNow(deadline.event, now);
+		}
+		await this.flush(now);
+	}
+
+	private async purge(): Promise<void> {
+		await this.ctx.storage.deleteAlarm();
+		await this.ctx.storage.deleteAll();
+		this.stored = null;
+		this.nextSeq = 1;
+	}
+
+	private report(answer: TaskAnswer): ReportAnswer {
+		return answer.ok ? { ok: true, cancel_requested: answer.task.cancel_requested } : answer;
+	}
+
+	private async apply(event: TaskEvent): Promise<TaskAnswer> {
+		count("do_requests");
+		if (!this.load()) {
+			return notFound;
+		}
+		const answer = this.applyNow(event, Date.now());
+		if (answer.ok) {
+			await this.flush();
+		}
+		return answer;
+	}
+
+	private applyNow(event: TaskEvent, now: number): TaskAnswer {
+		const stored = this.require();
+		const result = transition(stored.record, event, this.machineContext(now));
+		if (!result.ok) {
+			return result;
+		}
+		if (result.task !== stored.record) {
+			this.commit(result.task, result.note, result.effects, now);
+		}
+		return { ok: true, task: toPublicTask(this.require().record) };
+	}
+
+	/**
+	 * Stores the new state, its history note and the outbox in one transaction. Effects that
+	 * are decisions (a dispatch grant) are applied before the write, so a chain such as
+	 * created → queued costs one row.
+	 */
+	private commit(record: TaskRecord, note: TransitionNote | null, effects: Effect[], now: number): void {
+		const stored = this.require();
+		const at = new Date(now).toISOString();
+		const notes = note ? [note] : [];
+		let current = record;
+		const pending = [...effects];
+		while (pending.length > 0) {
+			const effect = pending.shift() as Effect;
+			if (effect.type === "enqueue") {
+				stored.outbox.enqueue_attempt = effect.attempt;
+				continue;
+			}
+			const grant = requestDispatch(current);
+			const granted = grant ? transition(current, grant, this.machineContext(now)) : null;
+			if (granted?.ok) {
+				current = granted.task;
+				if (granted.note) {
+					notes.push(granted.note);
+				}
+				pending.push(...granted.effects);
+			}
+		}
+		scheduleHistoryWrite(stored.outbox, current, now);
+		stored.record = current;
+		for (const n of notes) {
+			stored.transitions.push({ seq: this.nextSeq++, at, ...n });
+		}
+		this.ctx.storage.transactionSync(() => this.writeRow(stored));
+	}
+
+	private writeRow(stored: Stored): void {
+		const cursor = this.ctx.storage.sql.exec(
+			"INSERT OR REPLACE INTO task (id, record, transitions, outbox, fingerprint) VALUES (1, ?, ?, ?, ?)",
+			JSON.stringify(stored.record),
+			JSON.stringify(stored.transitions),
+			JSON.stringify(stored.outbox),
+			stored.fingerprint,
+		);
+		count("do_rows_written", cursor.rowsWritten);
+	}
+
+	/** Single-flight: a flush asked for while one runs makes that one go round again. */
+	private flush(now?: number): Promise<void> {
+		this.flushAgain = true;
+		if (!this.flushing) {
+			this.flushing = (async () => {
+				try {
+					while (this.flushAgain) {
+						this.flushAgain = false;
+						const stored = this.stored;
+						if (!stored) {
+							return;
+						}
+						await flushOutbox(this.env, stored, now ?? Date.now());
+						await this.arm(stored);
+					}
+				} finally {
+					this.flushing = null;
+				}
+			})();
+		}
+		return this.flushing;
+	}
+
+	private async arm(stored: Stored): Promise<void> {
+		const times = deadlines(stored.record, this.purgeAfterMs()).map((d) => d.at);
+		const outboxAt = outboxDeadline(stored.outbox, stored.record);
+		if (outboxAt !== null) {
+			times.push(outboxAt);
+		}
+		const next = times.length > 0 ? Math.min(...times) : null;
+		// An alarm already due sooner will fire and re-arm from the state it finds then, so
+		// leaving it costs one invocation where moving it would cost a storage write.
+		if (this.armedAt === null ? next === null : next === null || this.armedAt <= next) {
+			return;
+		}
+		this.armedAt = next;
+		if (next === null) {
+			await this.ctx.storage.deleteAlarm();
+		} else {
+			await this.ctx.storage.setAlarm(next);
+		}
+		count("do_rows_written");
+	}
+
+	private load(): Stored | null {
+		if (this.stored !== undefined) {
+			return this.stored;
+		}
+		const row = this.ctx.storage.sql
+			.exec<{ record: string; transitions: string; outbox: string; fingerprint: string | null }>(
+				"SELECT record, transitions, outbox, fingerprint FROM task WHERE id = 1",
+			)
+			.toArray()[0];
+		if (!row) {
+			this.stored = null;
+			return null;
+		}
+		const transitions = JSON.parse(row.transitions) as TaskEventEntry[];
+		const lastLog = this.ctx.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM log").one().seq ?? 0;
+		this.nextSeq = Math.max(lastLog, transitions.at(-1)?.seq ?? 0) + 1;
+		this.stored = { record: JSON.parse(row.record), transitions, outbox: JSON.parse(row.outbox), fingerprint: row.fingerprint };
+		return this.stored;
+	}
+
+	private require(): Stored {
+		const stored = this.load();
+		if (!stored) {
+			throw new Error("task state used before it exists");
+		}
+		return stored;
+	}
+
+	private machineContext(now: number): MachineContext {
+		return { now, random: Math.random };
+	}
+
+	private purgeAfterMs(): number {
+		return Number(this.env.TASK_RETENTION_DAYS) * 86_400_000;
+	}
+}

@@ -1,0 +1,79 @@
+/** The task resource as clients see it (DESIGN § The task resource), and its stored form. */
+
+export const TASK_STATUSES = [
+	"PENDING",
+	"SCHEDULED",
+	"QUEUED",
+	"PROCESSING",
+	"COMPLETED",
+	"COMPLETED_WITH_ERRORS",
+	"FAILED",
+	"CANCELED",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES = ["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELED"] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: TaskStatus): status is TerminalStatus {
+	return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export interface TaskProgress {
+	percent: number | null;
+	done: number | null;
+	total: number | null;
+	message: string | null;
+}
+
+export interface ItemError {
+	item?: string;
+	code?: string;
+	message: string;
+}
+
+export interface Task {
+	task_id: string;
+	task_name: string;
+	task_type: string;
+	task_type_display: string;
+	namespace: string;
+	status: TaskStatus;
+	priority: number;
+	payload: unknown;
+	result: unknown;
+	error_code: string | null;
+	error_message: string | null;
+	errors: ItemError[];
+	progress: TaskProgress | null;
+	attempt: number;
+	retry_count: number;
+	max_retries: number;
+	timeout_seconds: number;
+	run_at: string | null;
+	created_at: string;
+	queued_at: string | null;
+	started_at: string | null;
+	completed_at: string | null;
+	duration_seconds: number | null;
+	cancel_requested: boolean;
+	metadata: Record<string, string>;
+	created_by: string | null;
+	idempotency_key: string | null;
+	version: number;
+}
+
+/**
+ * What the TaskObject stores: the resource plus the deadlines only the machine reads.
+ * Deadlines are epoch milliseconds so the alarm can compare them without parsing.
+ */
+export interface TaskRecord extends Task {
+	tenant: string;
+	timeout_at: number | null;
+	cancel_deadline_at: number | null;
+}
+
+export function toPublicTask(record: TaskRecord): Task {
+	const { tenant: _tenant, timeout_at: _timeout, cancel_deadline_at: _cancel, ...task } = record;
+	return task;
+}

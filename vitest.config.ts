@@ -1,0 +1,24 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+	return {
+		plugins: [
+			cloudflareTest({
+				main: "./src/index.ts",
+				wrangler: { configPath: "./wrangler.toml" },
+				miniflare: {
+					// The keyless dev tenant is what `npm start` runs as; tests exercise the same path.
+					bindings: { ENVIRONMENT: "development", TEST_MIGRATIONS: migrations },
+				},
+			}),
+		],
+		test: {
+			include: ["test/**/*.test.ts"],
+			exclude: ["test/e2e/**"],
+			setupFiles: ["./test/apply-migrations.ts"],
+		},
+	};
+});
