@@ -37,7 +37,8 @@ export type Effect =
 /** A transition as the task's history records it (`GET /v1/tasks/{id}/events`). */
 export interface TransitionNote {
 	type: string;
-	from_status: TaskStatus;
+	/** Null for the first note, when the task came into being. */
+	from_status: TaskStatus | null;
 	to_status: TaskStatus;
 	message: string;
 	data: Record<string, unknown> | null;
@@ -216,7 +217,7 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 	};
 	const message = scheduled ? `created; scheduled for ${task.run_at}` : "created";
 	const effects: Effect[] = scheduled ? [] : [{ type: "request_dispatch" }];
-	return { ok: true, task, effects, note: { type: "created", from_status: task.status, to_status: task.status, message, data: null } };
+	return { ok: true, task, effects, note: { type: "created", from_status: null, to_status: task.status, message, data: null } };
 }
 
 /** The one state machine. Forbidden pairs are rejected with a reason, never thrown. */
