@@ -1,9 +1,11 @@
 /**
- * KV holds snapshots of terminal tasks only: a terminal task never changes again, so a cached
- * copy can never be stale, and a live task is always read from its object. Written cache-aside
- * on the first read, so a task nobody reads costs no KV write.
+ * KV holds snapshots of final tasks only (COMPLETED, COMPLETED_WITH_ERRORS): nothing can change
+ * them again, so a cached copy is never stale however slowly KV propagates. FAILED and CANCELED
+ * are terminal but a retry revives them, so they are read from their object like live tasks.
+ * Written cache-aside on the first read, so a task nobody reads costs no KV write.
  */
-import { isTerminal, type Task } from "../task/task";
+import { isFinal } from "../task/machine";
+import type { Task } from "../task/task";
 import { count } from "../usage";
 
 const key = (tenant: string, taskId: string) => `${tenant}:task:${taskId}`;
@@ -13,8 +15,8 @@ export async function readSnapshot(kv: KVNamespace, tenant: string, taskId: stri
 	return kv.get<Task>(key(tenant, taskId), "json");
 }
 
-export async function cacheIfTerminal(kv: KVNamespace, tenant: string, task: Task, ttlSeconds: number): Promise<void> {
-	if (!isTerminal(task.status)) {
+export async function cacheIfFinal(kv: KVNamespace, tenant: string, task: Task, ttlSeconds: number): Promise<void> {
+	if (!isFinal(task.status)) {
 		return;
 	}
 	count("kv_writes");

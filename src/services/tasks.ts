@@ -3,7 +3,7 @@
  * authorise; this maps requests onto the task's object, its cache and its history, and turns
  * the object's refusals into API errors.
  */
-import { cacheIfTerminal, readSnapshot } from "../cache/snapshots";
+import { cacheIfFinal, readSnapshot } from "../cache/snapshots";
 import { ApiError } from "../errors";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
@@ -99,7 +99,7 @@ export async function getTask(
 	}
 	const live = await taskStub(env, caller.tenant, taskId).get();
 	if (live) {
-		ctx.waitUntil(cacheIfTerminal(env.CACHE, caller.tenant, live, Number(env.CACHE_TTL_SECONDS)));
+		ctx.waitUntil(cacheIfFinal(env.CACHE, caller.tenant, live, Number(env.CACHE_TTL_SECONDS)));
 		return live;
 	}
 	const history = await findTaskSnapshot(historyDb(env.DB), caller.tenant, taskId);

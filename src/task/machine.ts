@@ -297,6 +297,14 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 	}
 }
 
+/**
+ * A status no event can leave. FAILED and CANCELED are terminal but not final: a manual retry
+ * brings them back, so only these may be cached as never changing again.
+ */
+export function isFinal(status: TaskStatus): boolean {
+	return status === "COMPLETED" || status === "COMPLETED_WITH_ERRORS";
+}
+
 /** Every deadline the task is waiting on; the object arms its one alarm at the earliest. */
 export function deadlines(task: TaskRecord, purgeAfterMs: number): { at: number; event: TaskEvent | "purge" }[] {
 	const due: { at: number; event: TaskEvent | "purge" }[] = [];
