@@ -80,12 +80,12 @@ export function taskStub(taskId: string): DurableObjectStub<TaskObject> {
  */
 export async function fireAlarmsUntil(
 	stub: DurableObjectStub<TaskObject>,
-	done: (task: Task | null) => boolean,
+	done: (task: Task | null) => boolean | Promise<boolean>,
 	maxFirings = 10,
 ): Promise<Task | null> {
 	for (let firing = 0; firing < maxFirings; firing++) {
 		const task = await readTask(stub);
-		if (done(task)) {
+		if (await done(task)) {
 			return task;
 		}
 		if (!(await runDurableObjectAlarm(stub))) {
@@ -93,7 +93,7 @@ export async function fireAlarmsUntil(
 		}
 	}
 	const task = await readTask(stub);
-	expect(done(task), `still ${task?.status} after ${maxFirings} alarms`).toBe(true);
+	expect(await done(task), `still ${task?.status} after ${maxFirings} alarms`).toBe(true);
 	return task;
 }
 

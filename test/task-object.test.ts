@@ -1,0 +1,162 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { historyDb } from "../src/history/db";
+import { saveTaskSnapshot } from "../src/history/tasks";
+import { RETRY_BACKOFF } from "../src/task/retry";
+import type { Task } from "../src/task/task";
+import {
+	api,
+	armedAlarm,
+	createTask,
+	expectProblem,
+	fireAlarmsUntil,
+	historyRow,
+	postJson,
+	readTask,
+	TENANT,
+	taskEvents,
+	taskStub,
+	waitForStatus,
+	waitForTask,
+} from "./helpers";
+
+/** The D1 row and the object agree: same status, version and snapshot. */
+async function expectHistoryAgrees(taskId: string): Promise<Task> {
+	const task = (await readTask(taskStub(taskId))) as Task;
+	const row = await historyRow(taskId);
+	expect(row).toMatchObject({ tenant_id: TENANT, status: task.status, version: task.version, attempt: task.attempt });
+	expect(JSON.parse(row?.snapshot ?? "null")).toEqual(task);
+	return task;
+}
+
+describe("a failing D1 write", () => {
+	it("is retried by the alarm and lands", async () => {
+		await env.DB.exec("ALTER TABLE tasks RENAME TO tasks_unavailable");
+		let task: Task;
+		try {
+			task = await createTask({ task_name: "demo.sleep", delay_seconds: 3600 });
+			expect(task.status).toBe("SCHEDULED");
+		} finally {
+			await env.DB.exec("ALTER TABLE tasks_unavailable RENAME TO tasks");
+		}
+		expect(await historyRow(task.task_id)).toBeNull();
+		const stub = taskStub(task.task_id);
+		// The outbox retry is armed well before run_at; one firing flushes it.
+		expect(await armedAlarm(stub)).toBeLessThan(Date.parse(task.run_at ?? "") - 60_000);
+		await fireAlarmsUntil(stub, async () => (await historyRow(task.task_id)) !== null, 3);
+		const agreed = await expectHistoryAgrees(task.task_id);
+		expect(agreed.status).toBe("SCHEDULED");
+	});
+});
+
+describe("history projection", () => {
+	it("once flushed, the D1 row agrees with the object", async () => {
+		const created = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 1 } });
+		await waitForStatus(created.task_id, "COMPLETED");
+		const task = await expectHistoryAgrees(created.task_id);
+		expect(task.version).toBeGreaterThan(3);
+	});
+
+	it("never moves a row backwards", async () => {
+		const created = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
+		const done = await waitForStatus(created.task_id, "COMPLETED");
+		const db = historyDb(env.DB);
+		const written = await saveTaskSnapshot(db, TENANT, { ...created, version: 1 });
+		expect(written).toBe(0);
+		await expectHistoryAgrees(created.task_id);
+		expect((await historyRow(created.task_id))?.version).toBe(done.version);
+	});
+});
+
+describe("processing timeout", () => {
+	it("fires from the alarm: retried as attempt 2, then FAILED with TIMEOUT", async () => {
+		const created = await createTask({
+			task_name: "demo.sleep",
+			payload: { duration_seconds: 3600 },
+			timeout_seconds: 60,
+			max_retries: 1,
+		});
+		const stub = taskStub(created.task_id);
+		const running = await waitForStatus(created.task_id, "PROCESSING");
+		expect(running.attempt).toBe(1);
+
+		const retried = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
+		expect(retried).toMatchObject({ status: "SCHEDULED", attempt: 2, retry_count: 1, error_code: "TIMEOUT" });
+
+		await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED");
+		await waitForTask(created.task_id, (t) => t.status === "PROCESSING" && t.attempt === 2);
+		const failed = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
+		expect(failed).toMatchObject({ status: "FAILED", attempt: 2, error_code: "TIMEOUT", retry_count: 1, max_retries: 1 });
+
+		const types = (await taskEvents(created.task_id)).map((e) => e.type);
+		expect(types.filter((t) => t === "timed_out")).toHaveLength(2);
+		expect(types.filter((t) => t === "started")).toHaveLength(2);
+	});
+});
+
+describe("automatic retries", () => {
+	it("demo.fail is retried with backoff, then FAILED with retry_count == max_retries", async () => {
+		const created = await createTask({
+			task_name: "demo.fail",
+			payload: { code: "FLAKY", message: "try again", retryable: true },
+			max_retries: 2,
+		});
+		const stub = taskStub(created.task_id);
+		for (let retry = 1; retry <= 2; retry++) {
+			const scheduled = await waitForTask(created.task_id, (t) => t.status === "SCHEDULED" && t.retry_count === retry);
+			expect(scheduled).toMatchObject({ attempt: retry + 1, error_code: "FLAKY" });
+			// run_at = time of the failure + full-jitter backoff below the attempt's ceiling.
+			const failedAt = Date.parse((await taskEvents(created.task_id)).filter((e) => e.type === "failed").at(-1)?.at ?? "");
+			const delay = Date.parse(scheduled.run_at ?? "") - failedAt;
+			expect(delay).toBeGreaterThanOrEqual(0);
+			expect(delay).toBeLessThanOrEqual(RETRY_BACKOFF.baseMs * RETRY_BACKOFF.factor ** (retry - 1));
+			await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED");
+		}
+		const failed = await waitForStatus(created.task_id, "FAILED");
+		expect(failed).toMatchObject({ attempt: 3, retry_count: 2, max_retries: 2, error_code: "FLAKY", error_message: "try again" });
+		const failures = (await taskEvents(created.task_id)).filter((e) => e.type === "failed");
+		expect(failures.map((e) => e.to_status)).toEqual(["SCHEDULED", "SCHEDULED", "FAILED"]);
+	});
+});
+
+describe("retention", () => {
+	it("purges the object 7 days after a terminal state; history still answers", async () => {
+		const body = { task_name: "demo.sleep", payload: { duration_seconds: 0 } };
+		const key = { "Idempotency-Key": `purge-${crypto.randomUUID()}` };
+		const created = await createTask(body, key);
+		const stub = taskStub(created.task_id);
+		const done = await waitForStatus(created.task_id, "COMPLETED");
+		await expectHistoryAgrees(created.task_id);
+
+		// A deadline that went away (the processing timeout) may stay armed: firing it re-arms
+		// for the purge, which is due 7 days after completion and not before.
+		const purgeAt = Date.parse(done.completed_at ?? "") + 7 * 86_400_000;
+		await fireAlarmsUntil(stub, async () => (await armedAlarm(stub)) === purgeAt, 3);
+		expect(await readTask(stub)).toEqual(done);
+		await fireAlarmsUntil(stub, (t) => t === null, 1);
+		const leftovers = await runInDurableObject(stub, async (_i, state) => ({
+			keys: (await state.storage.list()).size,
+			alarm: await state.storage.getAlarm(),
+		}));
+		expect(leftovers).toEqual({ keys: 0, alarm: null });
+		const rows = await runInDurableObject(stub, (_i, state) =>
+			["task", "log"].map((table) => state.storage.sql.exec(`SELECT count(*) AS n FROM ${table}`).one().n),
+		);
+		expect(rows).toEqual([0, 0]);
+
+		// Never read through the API before, so KV is empty and the read falls back to D1.
+		expect(await env.CACHE.get(`${TENANT}:task:${created.task_id}`)).toBeNull();
+		const res = await api(`/v1/tasks/${created.task_id}`);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual(done);
+
+		const problem = await expectProblem(await api(`/v1/tasks/${created.task_id}/events`), 404, "NOT_FOUND");
+		expect(problem.detail).toMatch(/purged 7 days/);
+
+		// The same object can take a task again (the key names it): its tables survive the purge.
+		const again = await postJson("/v1/tasks", body, key);
+		expect(again.status).toBe(202);
+		await waitForStatus(created.task_id, "COMPLETED");
+	});
+});
