@@ -21,3 +21,13 @@ export async function cacheIfTerminal(kv: KVNamespace, tenant: string, task: Tas
 	// KV refuses TTLs under 60 s.
 	await kv.put(key(tenant, task.task_id), JSON.stringify(task), { expirationTtl: Math.max(60, ttlSeconds) });
 }
+
+/**
+ * A manual retry is the one way a terminal task comes alive again, so its cached snapshot must
+ * go. KV deletes reach other locations within about a minute (eventual consistency), and a read
+ * racing the retry can still cache the old snapshot; both are bounded by the TTL.
+ */
+export async function forgetSnapshot(kv: KVNamespace, tenant: string, taskId: string): Promise<void> {
+	count("kv_writes");
+	await kv.delete(key(tenant, taskId));
+}
