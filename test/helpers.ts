@@ -65,6 +65,23 @@ export function waitForStatus(taskId: string, status: TaskStatus, timeout?: numb
 	return waitForTask(taskId, (task) => task.status === status, timeout);
 }
 
+/**
+ * Creates a task and claims its first attempt from the test, as a worker that then goes silent
+ * would: the runtime's own delivery finds the attempt taken and runs nothing. That delivery
+ * races this claim; a task it won is stopped and another is tried.
+ */
+export async function createClaimedTask(body: Record<string, unknown>): Promise<Task> {
+	for (let tries = 0; tries < 5; tries++) {
+		const task = await createTask(body);
+		const stub = taskStub(task.task_id);
+		if (await stub.start(1)) {
+			return (await readTask(stub)) as Task;
+		}
+		await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
+	}
+	throw new Error("the queue consumer claimed every attempt before the test could");
+}
+
 /** The task as its object holds it (RPC through runInDurableObject keeps the Task type intact). */
 export function readTask(stub: DurableObjectStub<TaskObject>): Promise<Task | null> {
 	return runInDurableObject(stub, (instance) => instance.get());

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { historyDb } from "../src/history/db";
 import { saveTaskSnapshot } from "../src/history/tasks";
 import { RETRY_BACKOFF } from "../src/task/retry";
@@ -8,6 +8,7 @@ import type { Task } from "../src/task/task";
 import {
 	api,
 	armedAlarm,
+	createClaimedTask,
 	createTask,
 	expectProblem,
 	fireAlarmsUntil,
@@ -21,17 +22,26 @@ import {
 	waitForTask,
 } from "./helpers";
 
-/** The D1 row and the object agree: same status, version and snapshot. */
-async function expectHistoryAgrees(taskId: string): Promise<Task> {
-	const task = (await readTask(taskStub(taskId))) as Task;
-	const row = await historyRow(taskId);
-	expect(row).toMatchObject({ tenant_id: TENANT, status: task.status, version: task.version, attempt: task.attempt });
-	expect(JSON.parse(row?.snapshot ?? "null")).toEqual(task);
-	return task;
+/**
+ * Waits until the D1 row agrees with the object: same status, version and snapshot. The object
+ * shows a new state as soon as it is stored; its D1 write follows within the same call.
+ */
+function historyAgrees(taskId: string): Promise<Task> {
+	return vi.waitFor(
+		async () => {
+			const task = (await readTask(taskStub(taskId))) as Task;
+			const row = await historyRow(taskId);
+			expect(row).toMatchObject({ tenant_id: TENANT, status: task.status, version: task.version, attempt: task.attempt });
+			expect(JSON.parse(row?.snapshot ?? "null")).toEqual(task);
+			return task;
+		},
+		{ timeout: 5_000, interval: 50 },
+	);
 }
 
 describe("a failing D1 write", () => {
 	it("is retried by the alarm and lands", async () => {
+		const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
 		await env.DB.exec("ALTER TABLE tasks RENAME TO tasks_unavailable");
 		let task: Task;
 		try {
@@ -41,11 +51,13 @@ describe("a failing D1 write", () => {
 			await env.DB.exec("ALTER TABLE tasks_unavailable RENAME TO tasks");
 		}
 		expect(await historyRow(task.task_id)).toBeNull();
+		expect(warn).toHaveBeenCalledWith(expect.stringMatching(/history write failed/), task.task_id, expect.anything());
+		warn.mockRestore();
 		const stub = taskStub(task.task_id);
 		// The outbox retry is armed well before run_at; one firing flushes it.
 		expect(await armedAlarm(stub)).toBeLessThan(Date.parse(task.run_at ?? "") - 60_000);
 		await fireAlarmsUntil(stub, async () => (await historyRow(task.task_id)) !== null, 3);
-		const agreed = await expectHistoryAgrees(task.task_id);
+		const agreed = await historyAgrees(task.task_id);
 		expect(agreed.status).toBe("SCHEDULED");
 	});
 });
@@ -54,18 +66,19 @@ describe("history projection", () => {
 	it("once flushed, the D1 row agrees with the object", async () => {
 		const created = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 1 } });
 		await waitForStatus(created.task_id, "COMPLETED");
-		const task = await expectHistoryAgrees(created.task_id);
+		const task = await historyAgrees(created.task_id);
 		expect(task.version).toBeGreaterThan(3);
 	});
 
 	it("never moves a row backwards", async () => {
 		const created = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
-		const done = await waitForStatus(created.task_id, "COMPLETED");
-		const db = historyDb(env.DB);
-		const written = await saveTaskSnapshot(db, TENANT, { ...created, version: 1 });
+		await waitForStatus(created.task_id, "COMPLETED");
+		const done = await historyAgrees(created.task_id);
+		// A late, repeated flush of an earlier version (alarms are at-least-once).
+		const written = await saveTaskSnapshot(historyDb(env.DB), TENANT, created);
 		expect(written).toBe(0);
-		await expectHistoryAgrees(created.task_id);
-		expect((await historyRow(created.task_id))?.version).toBe(done.version);
+		expect(await historyAgrees(created.task_id)).toEqual(done);
+		expect((await historyRow(created.task_id))?.status).toBe("COMPLETED");
 	});
 });
 
@@ -92,6 +105,27 @@ describe("processing timeout", () => {
 		const types = (await taskEvents(created.task_id)).map((e) => e.type);
 		expect(types.filter((t) => t === "timed_out")).toHaveLength(2);
 		expect(types.filter((t) => t === "started")).toHaveLength(2);
+	});
+});
+
+describe("soft cancel with grace_seconds", () => {
+	it("escalates to hard at the deadline when the handler never acknowledges", async () => {
+		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
+		const stub = taskStub(task.task_id);
+		const res = await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "soft", grace_seconds: 30 });
+		const requested = await res.json<Task>();
+		expect(requested).toMatchObject({ status: "PROCESSING", cancel_requested: true });
+		// A second soft cancel changes nothing, and in particular does not move the deadline.
+		const again = await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "soft", grace_seconds: 600 });
+		expect(await again.json()).toEqual(requested);
+
+		const canceled = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
+		expect(canceled).toMatchObject({ status: "CANCELED", attempt: 1, retry_count: 0 });
+		const events = await taskEvents(task.task_id);
+		const requestedAt = events.find((e) => e.type === "cancel_requested")?.at ?? "";
+		expect(events.at(-1)).toMatchObject({ type: "canceled", from_status: "PROCESSING", to_status: "CANCELED", data: { mode: "hard" } });
+		// Escalated at the grace deadline, long before the 1800 s processing timeout.
+		expect(Date.parse(canceled?.completed_at ?? "")).toBe(Date.parse(requestedAt) + 30_000);
 	});
 });
 
@@ -127,7 +161,7 @@ describe("retention", () => {
 		const created = await createTask(body, key);
 		const stub = taskStub(created.task_id);
 		const done = await waitForStatus(created.task_id, "COMPLETED");
-		await expectHistoryAgrees(created.task_id);
+		await historyAgrees(created.task_id);
 
 		// A deadline that went away (the processing timeout) may stay armed: firing it re-arms
 		// for the purge, which is due 7 days after completion and not before.
