@@ -108,6 +108,37 @@ describe("processing timeout", () => {
 	});
 });
 
+describe("run_at", () => {
+	it("a delayed task sleeps until its alarm, then runs", async () => {
+		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 }, delay_seconds: 3600 });
+		expect(task.status).toBe("SCHEDULED");
+		const stub = taskStub(task.task_id);
+		await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED");
+		const done = await waitForStatus(task.task_id, "COMPLETED");
+		const due = (await taskEvents(task.task_id)).find((e) => e.type === "due");
+		expect(due).toMatchObject({ from_status: "SCHEDULED", to_status: "PENDING" });
+		// Woken at run_at (the armed deadline), not earlier.
+		expect(Date.parse(due?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(task.run_at ?? ""));
+		expect(done.attempt).toBe(1);
+	});
+});
+
+describe("log lines", () => {
+	it("are events of type log, in order with the transitions, and fenced by attempt", async () => {
+		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
+		const stub = taskStub(task.task_id);
+		expect(await stub.log(1, "reading input", { rows: 3 })).toEqual({ ok: true, cancel_requested: false });
+		expect(await stub.log(2, "from the future", null)).toMatchObject({ ok: false, code: "STALE_ATTEMPT" });
+		expect(await stub.complete(1, { rows: 3 }, [])).toEqual({ ok: true, cancel_requested: false });
+		expect(await stub.log(1, "too late", null)).toMatchObject({ ok: false, code: "CONFLICT" });
+
+		const events = await taskEvents(task.task_id);
+		expect(events.map((e) => e.type)).toEqual(["created", "queued", "started", "log", "completed"]);
+		expect(events[3]).toMatchObject({ message: "reading input", data: { rows: 3 }, from_status: null, to_status: null });
+		expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+	});
+});
+
 describe("soft cancel with grace_seconds", () => {
 	it("escalates to hard at the deadline when the handler never acknowledges", async () => {
 		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
