@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../src/history/messages";
 import worker from "../src/index";
+import { newTaskId } from "../src/task/ids";
 import type { TaskQueueMessage } from "../src/task/outbox";
 import { api, createTask, postJson, readTask, TENANT, taskEvents, taskStub, waitForStatus, waitForTask } from "./helpers";
 
@@ -66,6 +67,14 @@ describe("queue consumer", () => {
 		const failed = await waitForStatus(task.task_id, "FAILED");
 		expect(failed).toMatchObject({ error_code: "UNKNOWN_TASK", retry_count: 0, attempt: 1 });
 		expect(failed.error_message).toMatch(/nobody\.handles_this/);
+	});
+
+	it("runs nothing for a task that does not exist", async () => {
+		const taskId = newTaskId();
+		const { result } = await deliver([messageFor(taskId, 1)]);
+		expect(result.explicitAcks).toHaveLength(1);
+		expect(await readTask(taskStub(taskId))).toBeNull();
+		expect((await api(`/v1/tasks/${taskId}`)).status).toBe(404);
 	});
 
 	it("acks a malformed message instead of redelivering it forever", async () => {
