@@ -44,13 +44,14 @@ function isPrefix(pattern: string): boolean {
 	return pattern.endsWith(".") || pattern.endsWith("_");
 }
 
-export function taskTypeOf(taskName: string): TaskTypeDefinition {
-	const exact = TASK_TYPES.find((t) => t.patterns.some((p) => !isPrefix(p) && p === taskName));
+/** `types` is the registry to search; tests pass their own to exercise overlapping patterns. */
+export function taskTypeOf(taskName: string, types: readonly TaskTypeDefinition[] = TASK_TYPES): TaskTypeDefinition {
+	const exact = types.find((t) => t.patterns.some((p) => !isPrefix(p) && p === taskName));
 	if (exact) {
 		return exact;
 	}
 	let best: { def: TaskTypeDefinition; length: number } | null = null;
-	for (const def of TASK_TYPES) {
+	for (const def of types) {
 		for (const p of def.patterns) {
 			if (isPrefix(p) && taskName.startsWith(p) && (best === null || p.length > best.length)) {
 				best = { def, length: p.length };

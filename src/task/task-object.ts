@@ -66,8 +66,12 @@ export class TaskObject extends DurableObject<Env> {
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
+		this.createSchema();
+	}
+
+	private createSchema(): void {
 		for (const statement of SCHEMA) {
-			ctx.storage.sql.exec(statement);
+			this.ctx.storage.sql.exec(statement);
 		}
 	}
 
@@ -186,6 +190,9 @@ export class TaskObject extends DurableObject<Env> {
 	private async purge(): Promise<void> {
 		await this.ctx.storage.deleteAlarm();
 		await this.ctx.storage.deleteAll();
+		// deleteAll drops the SQL tables too, and this instance may live on (a reused
+		// Idempotency-Key names the same object): without them its next write would fail.
+		this.createSchema();
 		this.stored = null;
 		this.nextSeq = 1;
 	}

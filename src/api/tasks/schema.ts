@@ -52,8 +52,10 @@ export const CreateTaskBody = z
 			.max(200)
 			.regex(/^[A-Za-z0-9_.:/-]+$/, "letters, digits and _ . : / - only")
 			.openapi({ example: "demo.sleep" }),
+		// A parsed JSON body is JSON already; z.json() is a recursive union that sends
+		// zod-to-openapi into endless recursion, so /openapi.json answered 500.
 		payload: z
-			.json()
+			.unknown()
 			.optional()
 			.openapi({ example: { duration_seconds: 5 } }),
 		namespace: z

@@ -1,0 +1,300 @@
+import { describe, expect, it } from "vitest";
+import {
+	type Accepted,
+	createTask,
+	deadlines,
+	type MachineContext,
+	type NewTask,
+	type TaskEvent,
+	type TransitionResult,
+	transition,
+} from "../src/task/machine";
+import { RETRY_BACKOFF } from "../src/task/retry";
+import { TASK_STATUSES, type TaskRecord, type TaskStatus } from "../src/task/task";
+
+const NOW = Date.parse("2026-01-01T00:00:00.000Z");
+const ctx = (random = 0.5, now = NOW): MachineContext => ({ now, random: () => random });
+const TIMEOUT_S = 60;
+const ATTEMPT = 2;
+
+const spec: NewTask = {
+	task_id: "01936f6e-8b9a-7c3d-9e2f-0a1b2c3d4e5f",
+	tenant: "dev",
+	task_name: "demo.sleep",
+	task_type: "demo",
+	task_type_display: "Demo",
+	namespace: "default",
+	priority: 0,
+	payload: { duration_seconds: 1 },
+	max_retries: 3,
+	timeout_seconds: TIMEOUT_S,
+	run_at: null,
+	metadata: {},
+	created_by: null,
+	idempotency_key: null,
+};
+
+/** A task in `status` on its second attempt (one retry used), as the object would hold it. */
+function taskIn(status: TaskStatus, overrides: Partial<TaskRecord> = {}): TaskRecord {
+	const base = createTask(spec, ctx(0.5, NOW - 60_000)).task;
+	const started = ["PROCESSING", "COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELED"].includes(status);
+	return {
+		...base,
+		status,
+		attempt: ATTEMPT,
+		retry_count: 1,
+		version: 5,
+		run_at: status === "SCHEDULED" ? new Date(NOW + 1_000).toISOString() : null,
+		started_at: started ? new Date(NOW - 10_000).toISOString() : null,
+		timeout_at: status === "PROCESSING" ? NOW + 50_000 : null,
+		completed_at: started && status !== "PROCESSING" ? new Date(NOW - 1_000).toISOString() : null,
+		...overrides,
+	};
+}
+
+const failure = { code: "BOOM", message: "it broke", retryable: true };
+const EVENTS: Record<string, TaskEvent> = {
+	dispatch: { type: "dispatch" },
+	wake: { type: "wake" },
+	start: { type: "start", attempt: ATTEMPT },
+	progress: { type: "progress", attempt: ATTEMPT, progress: { percent: 50, done: 1, total: 2, message: "half" } },
+	complete: { type: "complete", attempt: ATTEMPT, result: { ok: true }, errors: [] },
+	fail: { type: "fail", attempt: ATTEMPT, error: failure },
+	timeout: { type: "timeout", attempt: ATTEMPT },
+	"cancel soft": { type: "cancel", mode: "soft" },
+	"cancel hard": { type: "cancel", mode: "hard" },
+	escalate_cancel: { type: "escalate_cancel" },
+	retry: { type: "retry", reset_attempts: false },
+};
+type EventName = keyof typeof EVENTS;
+
+/** Where each allowed pair lands; every other pair must be refused with the code given. */
+const ALLOWED: Partial<Record<TaskStatus, Partial<Record<EventName, TaskStatus>>>> = {
+	PENDING: { dispatch: "QUEUED", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
+	SCHEDULED: { wake: "PENDING", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
+	QUEUED: { start: "PROCESSING", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
+	PROCESSING: {
+		progress: "PROCESSING",
+		complete: "COMPLETED",
+		fail: "SCHEDULED",
+		timeout: "SCHEDULED",
+		"cancel soft": "PROCESSING",
+		"cancel hard": "CANCELED",
+	},
+	FAILED: { retry: "PENDING" },
+	CANCELED: { retry: "PENDING" },
+};
+/** Reports and starts name an attempt: on a live task in the wrong state they are stale. */
+const ATTEMPT_EVENTS = new Set<EventName>(["start", "progress", "complete", "fail", "timeout"]);
+const TERMINAL = new Set<TaskStatus>(["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELED"]);
+
+const pairs = TASK_STATUSES.flatMap((status) => Object.keys(EVENTS).map((event) => ({ status, event: event as EventName })));
+
+function accepted(result: TransitionResult): Accepted {
+	if (!result.ok) {
+		throw new Error(`rejected: ${result.reason}`);
+	}
+	return result;
+}
+
+describe("transition over every (state × event) pair", () => {
+	it("covers all 8 states × 11 events", () => {
+		expect(pairs).toHaveLength(88);
+	});
+
+	it.each(pairs)("$status + $event", ({ status, event }) => {
+		const before = taskIn(status);
+		const result = transition(before, EVENTS[event] as TaskEvent, ctx());
+		const lands = ALLOWED[status]?.[event];
+		if (lands === undefined) {
+			const code = ATTEMPT_EVENTS.has(event) && !TERMINAL.has(status) ? "STALE_ATTEMPT" : "CONFLICT";
+			expect(result).toMatchObject({ ok: false, code });
+			expect(result.ok ? "" : result.reason).toMatch(/\w+/);
+			return;
+		}
+		const { task, note } = accepted(result);
+		expect(task.status).toBe(lands);
+		expect(task.version).toBe(before.version + 1);
+		if (note) {
+			expect(note).toMatchObject({ from_status: status, to_status: lands });
+		}
+	});
+});
+
+describe("allowed transitions carry the right fields and effects", () => {
+	it("dispatch queues the current attempt and asks for its message", () => {
+		const { task, effects } = accepted(transition(taskIn("PENDING"), EVENTS.dispatch as TaskEvent, ctx()));
+		expect(task.queued_at).toBe(new Date(NOW).toISOString());
+		expect(effects).toEqual([{ type: "enqueue", attempt: ATTEMPT }]);
+	});
+
+	it("wake asks for a turn", () => {
+		expect(accepted(transition(taskIn("SCHEDULED"), EVENTS.wake as TaskEvent, ctx())).effects).toEqual([{ type: "request_dispatch" }]);
+	});
+
+	it("start arms the processing timeout", () => {
+		const { task } = accepted(transition(taskIn("QUEUED"), EVENTS.start as TaskEvent, ctx()));
+		expect(task).toMatchObject({ attempt: ATTEMPT, started_at: new Date(NOW).toISOString(), timeout_at: NOW + TIMEOUT_S * 1000 });
+	});
+
+	it("start of another attempt is stale", () => {
+		expect(transition(taskIn("QUEUED"), { type: "start", attempt: ATTEMPT + 1 }, ctx())).toMatchObject({
+			ok: false,
+			code: "STALE_ATTEMPT",
+		});
+	});
+
+	it("fail with tries left schedules the next attempt within the backoff ceiling", () => {
+		const ceiling = RETRY_BACKOFF.baseMs * RETRY_BACKOFF.factor ** (ATTEMPT - 1);
+		for (const random of [0, 0.5, 0.999999]) {
+			const { task, effects } = accepted(transition(taskIn("PROCESSING"), EVENTS.fail as TaskEvent, ctx(random)));
+			expect(task).toMatchObject({ status: "SCHEDULED", attempt: ATTEMPT + 1, retry_count: 2, error_code: "BOOM", timeout_at: null });
+			const runAt = Date.parse(task.run_at ?? "");
+			expect(runAt).toBeGreaterThanOrEqual(NOW);
+			expect(runAt).toBeLessThanOrEqual(NOW + ceiling);
+			expect(effects).toEqual([]);
+		}
+	});
+
+	it("fail with no tries left is FAILED", () => {
+		const { task } = accepted(transition(taskIn("PROCESSING", { retry_count: 3 }), EVENTS.fail as TaskEvent, ctx()));
+		expect(task).toMatchObject({ status: "FAILED", attempt: ATTEMPT, retry_count: 3, error_code: "BOOM" });
+		expect(task.completed_at).toBe(new Date(NOW).toISOString());
+		expect(task.duration_seconds).toBe(10);
+	});
+
+	it("a non-retryable failure is FAILED at once", () => {
+		const event: TaskEvent = { type: "fail", attempt: ATTEMPT, error: { ...failure, retryable: false } };
+		expect(accepted(transition(taskIn("PROCESSING"), event, ctx())).task).toMatchObject({ status: "FAILED", retry_count: 1 });
+	});
+
+	it("timeout fails the attempt with TIMEOUT, retryable", () => {
+		const retried = accepted(transition(taskIn("PROCESSING"), EVENTS.timeout as TaskEvent, ctx())).task;
+		expect(retried).toMatchObject({ status: "SCHEDULED", attempt: ATTEMPT + 1, error_code: "TIMEOUT" });
+		const last = accepted(transition(taskIn("PROCESSING", { retry_count: 3 }), EVENTS.timeout as TaskEvent, ctx())).task;
+		expect(last).toMatchObject({ status: "FAILED", error_code: "TIMEOUT", retry_count: 3 });
+	});
+
+	it.each(["fail", "timeout"] as const)("%s while a cancel is requested is CANCELED, with no retry", (event) => {
+		const { task } = accepted(transition(taskIn("PROCESSING", { cancel_requested: true }), EVENTS[event] as TaskEvent, ctx()));
+		expect(task).toMatchObject({ status: "CANCELED", attempt: ATTEMPT, retry_count: 1 });
+	});
+
+	it("complete while a cancel is requested is COMPLETED: the work was done", () => {
+		const { task } = accepted(transition(taskIn("PROCESSING", { cancel_requested: true }), EVENTS.complete as TaskEvent, ctx()));
+		expect(task).toMatchObject({ status: "COMPLETED", result: { ok: true }, timeout_at: null });
+	});
+
+	it("complete with item errors is COMPLETED_WITH_ERRORS", () => {
+		const errors = [{ item: "row 7", code: "BAD_ROW", message: "unparseable" }];
+		const event: TaskEvent = { type: "complete", attempt: ATTEMPT, result: { rows: 9 }, errors };
+		expect(accepted(transition(taskIn("PROCESSING"), event, ctx())).task).toMatchObject({ status: "COMPLETED_WITH_ERRORS", errors });
+	});
+
+	it("progress is stored without a history note", () => {
+		const { task, note } = accepted(transition(taskIn("PROCESSING"), EVENTS.progress as TaskEvent, ctx()));
+		expect(task.progress).toEqual({ percent: 50, done: 1, total: 2, message: "half" });
+		expect(note).toBeNull();
+	});
+
+	it("soft cancel of PROCESSING requests it, with a deadline when grace is given; a second is a no-op", () => {
+		const plain = accepted(transition(taskIn("PROCESSING"), EVENTS["cancel soft"] as TaskEvent, ctx())).task;
+		expect(plain).toMatchObject({ status: "PROCESSING", cancel_requested: true, cancel_deadline_at: null });
+		const graced = accepted(transition(taskIn("PROCESSING"), { type: "cancel", mode: "soft", grace_seconds: 30 }, ctx())).task;
+		expect(graced.cancel_deadline_at).toBe(NOW + 30_000);
+		const again = accepted(transition(graced, { type: "cancel", mode: "soft" }, ctx()));
+		expect(again.task).toBe(graced);
+		expect(again.note).toBeNull();
+	});
+
+	it("escalate_cancel turns a requested soft cancel hard", () => {
+		const requested = taskIn("PROCESSING", { cancel_requested: true, cancel_deadline_at: NOW });
+		expect(accepted(transition(requested, { type: "escalate_cancel" }, ctx())).task).toMatchObject({
+			status: "CANCELED",
+			cancel_deadline_at: null,
+			timeout_at: null,
+		});
+	});
+
+	it.each(["PENDING", "SCHEDULED", "QUEUED", "PROCESSING"] as const)("hard cancel of %s is CANCELED at once", (status) => {
+		const { task, effects } = accepted(transition(taskIn(status), EVENTS["cancel hard"] as TaskEvent, ctx()));
+		expect(task).toMatchObject({ status: "CANCELED", cancel_requested: true, completed_at: new Date(NOW).toISOString() });
+		expect(effects).toEqual([]);
+	});
+
+	it.each(["progress", "complete", "fail"] as const)("a %s report after a hard cancel is fenced", (event) => {
+		const canceled = accepted(transition(taskIn("PROCESSING"), EVENTS["cancel hard"] as TaskEvent, ctx())).task;
+		expect(transition(canceled, EVENTS[event] as TaskEvent, ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+	});
+
+	it.each(["progress", "complete", "fail", "timeout"] as const)("a %s report from an earlier attempt is stale", (event) => {
+		const stale = { ...(EVENTS[event] as TaskEvent), attempt: ATTEMPT - 1 } as TaskEvent;
+		expect(transition(taskIn("PROCESSING"), stale, ctx())).toMatchObject({ ok: false, code: "STALE_ATTEMPT" });
+	});
+});
+
+describe("manual retry", () => {
+	it.each(["FAILED", "CANCELED"] as const)("retries %s within max_retries as a new attempt", (status) => {
+		const before = taskIn(status, { error_code: "BOOM", cancel_requested: status === "CANCELED" });
+		const { task, effects } = accepted(transition(before, EVENTS.retry as TaskEvent, ctx()));
+		expect(task).toMatchObject({
+			status: "PENDING",
+			attempt: ATTEMPT + 1,
+			retry_count: 2,
+			error_code: null,
+			completed_at: null,
+			cancel_requested: false,
+		});
+		expect(effects).toEqual([{ type: "request_dispatch" }]);
+	});
+
+	it("refuses beyond max_retries unless reset_attempts", () => {
+		const spent = taskIn("FAILED", { retry_count: 3 });
+		const refused = transition(spent, EVENTS.retry as TaskEvent, ctx());
+		expect(refused).toMatchObject({ ok: false, code: "CONFLICT" });
+		expect(refused.ok ? "" : refused.reason).toMatch(/reset_attempts/);
+		const reset = accepted(transition(spent, { type: "retry", reset_attempts: true }, ctx())).task;
+		expect(reset).toMatchObject({ status: "PENDING", attempt: ATTEMPT + 1, retry_count: 0 });
+	});
+});
+
+describe("createTask", () => {
+	it("is PENDING and asks for a turn when it may run now", () => {
+		const { task, effects, note } = createTask(spec, ctx());
+		expect(task).toMatchObject({ status: "PENDING", attempt: 1, retry_count: 0, version: 1, cancel_requested: false, run_at: null });
+		expect(effects).toEqual([{ type: "request_dispatch" }]);
+		expect(note).toMatchObject({ type: "created", from_status: null, to_status: "PENDING" });
+	});
+
+	it("is SCHEDULED with no effect when run_at is in the future", () => {
+		const { task, effects } = createTask({ ...spec, run_at: NOW + 60_000 }, ctx());
+		expect(task).toMatchObject({ status: "SCHEDULED", run_at: new Date(NOW + 60_000).toISOString() });
+		expect(effects).toEqual([]);
+	});
+
+	it("is PENDING when run_at has already passed", () => {
+		expect(createTask({ ...spec, run_at: NOW - 1 }, ctx()).task.status).toBe("PENDING");
+	});
+});
+
+describe("deadlines", () => {
+	const PURGE = 7 * 86_400_000;
+	it.each([
+		["SCHEDULED", {}, [{ at: NOW + 1_000, event: { type: "wake" } }]],
+		["PROCESSING", {}, [{ at: NOW + 50_000, event: { type: "timeout", attempt: ATTEMPT } }]],
+		[
+			"PROCESSING",
+			{ cancel_requested: true, cancel_deadline_at: NOW + 5_000 },
+			[
+				{ at: NOW + 50_000, event: { type: "timeout", attempt: ATTEMPT } },
+				{ at: NOW + 5_000, event: { type: "escalate_cancel" } },
+			],
+		],
+		["COMPLETED", {}, [{ at: NOW - 1_000 + PURGE, event: "purge" }]],
+		["FAILED", {}, [{ at: NOW - 1_000 + PURGE, event: "purge" }]],
+		["PENDING", {}, []],
+		["QUEUED", {}, []],
+	] as const)("%s %o waits on %o", (status, overrides, expected) => {
+		expect(deadlines(taskIn(status, overrides), PURGE)).toEqual(expected);
+	});
+});
