@@ -14,6 +14,8 @@ import { isTerminal, type TaskRecord, toPublicTask } from "./task";
 export interface Outbox {
 	/** The attempt whose queue message has not been sent yet. */
 	enqueue_attempt: number | null;
+	/** When the current attempt's message was last sent. */
+	enqueued_at: number;
 	/** The task version D1 has acknowledged. */
 	history_version: number;
 	/** Earliest time the next history write may go (coalescing). */
@@ -35,6 +37,12 @@ const HISTORY_COALESCE_MS = 1_000;
 /** If the immediate flush has not cleared the outbox by then, the alarm retries it. */
 const SAFETY_MS = 5_000;
 const OUTBOX_BACKOFF = { baseMs: 1_000, factor: 2, capMs: 60_000 };
+/**
+ * A message the queue accepted but never delivered (sent to the dead-letter queue after the
+ * consumer's retries, or lost) would leave the task QUEUED for ever: after this long without a
+ * start, the attempt is sent again. A late original is harmless, the start is fenced.
+ */
+const REDELIVER_AFTER_MS = 15 * 60_000;
 
 export function emptyOutbox(): Outbox {
 	return {
@@ -65,7 +73,7 @@ function historyPending(outbox: Outbox, record: TaskRecord): boolean {
 /** When the alarm must look at the outbox again, or null when nothing is owed. */
 export function outboxDeadline(outbox: Outbox, record: TaskRecord): number | null {
 	if (!enqueuePending(outbox, record) && !historyPending(outbox, record)) {
-		return null;
+		return record.status === "QUEUED" ? outbox.enqueued_at + REDELIVER_AFTER_MS : null;
 	}
 	if (outbox.retry_at !== null) {
 		return outbox.retry_at;
@@ -79,6 +87,10 @@ export async function flushOutbox(env: Env, stored: { record: TaskRecord; outbox
 	if (outbox.enqueue_attempt !== null && !enqueuePending(outbox, stored.record)) {
 		outbox.enqueue_attempt = null;
 	}
+	if (stored.record.status === "QUEUED" && outbox.enqueue_attempt === null && now >= outbox.enqueued_at + REDELIVER_AFTER_MS) {
+		console.warn("taskplane: attempt still not started; sending it again", stored.record.task_id, stored.record.attempt);
+		outbox.enqueue_attempt = stored.record.attempt;
+	}
 	if (enqueuePending(outbox, stored.record)) {
 		const record = stored.record;
 		const message: TaskQueueMessage = { task_id: record.task_id, tenant: record.tenant, attempt: record.attempt };
@@ -87,6 +99,7 @@ export async function flushOutbox(env: Env, stored: { record: TaskRecord; outbox
 			// A message is written, read and deleted: three billable operations.
 			count("queue_operations", 3);
 			outbox.enqueue_attempt = null;
+			outbox.enqueued_at = now;
 		} catch (error) {
 			console.warn("taskplane: queue send failed; the alarm will retry", record.task_id, error);
 			failed = true;

@@ -1,0 +1,58 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTask as firstState } from "../src/task/machine";
+import { emptyOutbox, flushOutbox, outboxDeadline } from "../src/task/outbox";
+import type { TaskRecord } from "../src/task/task";
+
+const NOW = Date.parse("2026-11-01T00:00:00Z");
+
+/** A QUEUED task whose message went out at NOW; its object is never created, so the real consumer's start finds nothing. */
+function queuedRecord(): TaskRecord {
+	const created = firstState(
+		{
+			task_id: crypto.randomUUID(),
+			tenant: "outbox-test",
+			task_name: "demo.sleep",
+			task_type: "demo",
+			task_type_display: "Demo",
+			namespace: "default",
+			priority: 0,
+			payload: null,
+			max_retries: 3,
+			timeout_seconds: 60,
+			run_at: null,
+			metadata: {},
+			created_by: null,
+			idempotency_key: null,
+		},
+		{ now: NOW, random: () => 0.5 },
+	).task;
+	return { ...created, status: "QUEUED", queued_at: new Date(NOW).toISOString(), version: 2 };
+}
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
+
+describe("an attempt the queue never delivered", () => {
+	it("is owed again 15 minutes after its message went out, and sent again then", async () => {
+		const record = queuedRecord();
+		const outbox = { ...emptyOutbox(), enqueued_at: NOW, history_version: record.version };
+		expect(outboxDeadline(outbox, record)).toBe(NOW + 15 * 60_000);
+
+		const send = vi.spyOn(env.TASK_QUEUE, "send");
+		await flushOutbox(env, { record, outbox }, NOW + 60_000);
+		expect(send).not.toHaveBeenCalled();
+
+		await flushOutbox(env, { record, outbox }, NOW + 15 * 60_000);
+		expect(send).toHaveBeenCalledTimes(1);
+		expect(send.mock.calls[0]?.[0]).toEqual({ task_id: record.task_id, tenant: "outbox-test", attempt: record.attempt });
+		expect(outbox.enqueue_attempt).toBeNull();
+		expect(outboxDeadline(outbox, record)).toBe(NOW + 30 * 60_000);
+	});
+
+	it("owes nothing once the attempt has started", () => {
+		const record = { ...queuedRecord(), status: "PROCESSING" as const };
+		expect(outboxDeadline({ ...emptyOutbox(), enqueued_at: NOW, history_version: record.version }, record)).toBeNull();
+	});
+});
