@@ -47,6 +47,7 @@ const REDELIVER_AFTER_MS = 15 * 60_000;
 export function emptyOutbox(): Outbox {
 	return {
 		enqueue_attempt: null,
+		enqueued_at: 0,
 		history_version: 0,
 		history_due_at: 0,
 		last_history_write_at: 0,
