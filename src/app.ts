@@ -10,6 +10,7 @@ import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
 import { registerMessageRoutes } from "./api/messages";
 import type { AppEnv } from "./api/openapi";
+import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
@@ -57,6 +58,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerHealth(app);
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
+	registerTaskTypes(app);
 	registerDocs(app);
 	registerUsage(app);
 

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { historyDb } from "../src/history/db";
 import { taskCountQuery, taskPageQuery } from "../src/history/list";
+import { expiredTaskDeletes } from "../src/history/retention";
 import { durationPercentilesQuery, taskGroupsQuery } from "../src/history/stats";
 import { saveTaskSnapshot } from "../src/history/tasks";
 import { type TaskFilters, taskQueryOf } from "../src/services/history";
@@ -65,6 +66,15 @@ describe("EXPLAIN QUERY PLAN of statistics", () => {
 			expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);
 		}
 	});
+});
+
+it("retention deletes a task's metadata rows by key, not by scanning them", async () => {
+	const [metadata, rows] = expiredTaskDeletes(db, Date.now(), 500);
+	const details = (await plan(metadata)).join("\n");
+	expect(details).toContain("sqlite_autoindex_task_metadata_1 (tenant_id=? AND key=? AND value=? AND created_at=? AND task_id=?)");
+	expect(details).not.toMatch(/SCAN task_metadata/);
+	// No completed_at index on purpose: the scan runs oldest first and stops at the batch size.
+	expect((await plan(rows)).join("\n")).toContain("SEARCH tasks USING INTEGER PRIMARY KEY (rowid=?)");
 });
 
 describe("D1 rows a history write costs", () => {
