@@ -9,6 +9,7 @@ import { authenticate } from "./api/auth";
 import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
 import { registerMessageRoutes } from "./api/messages";
+import { registerMetrics } from "./api/metrics";
 import type { AppEnv } from "./api/openapi";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
@@ -54,11 +55,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		}),
 	);
 	app.use("/v1/*", authenticate);
+	app.use("/metrics", authenticate);
 
 	registerHealth(app);
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
 	registerTaskTypes(app);
+	registerMetrics(app);
 	registerDocs(app);
 	registerUsage(app);
 
