@@ -122,6 +122,36 @@ describe("paging", () => {
 	});
 });
 
+describe("paging across several statuses (merged per-status legs)", () => {
+	const tenant = uniqueTenant();
+	const now = Date.now();
+	const statuses = ["PENDING", "QUEUED", "COMPLETED"] as const;
+	const all = Array.from({ length: 30 }, (_, i) => craftTask({ status: statuses[i % 3], created_at: ago(Math.floor(i / 2) * 1000, now) }));
+	const live = all.filter((t) => t.status !== "COMPLETED");
+	const seeded = seed(tenant, all);
+
+	it.each(["-created_at", "created_at"] as const)("cursor and offset pages (%s) agree and cover each task once", async (order_by) => {
+		await seeded;
+		const filters = { status: ["PENDING" as const, "QUEUED" as const], order_by };
+		const whole = (await list(tenant, filters)).tasks.map((t) => t.task_id);
+		expect([...whole].sort()).toEqual(ids(live));
+		const byCursor: string[] = [];
+		let cursor: string | undefined;
+		do {
+			const page = await list(tenant, { ...filters, limit: 6, cursor });
+			expect(page.total).toBe(live.length);
+			byCursor.push(...page.tasks.map((t) => t.task_id));
+			cursor = page.next_cursor ?? undefined;
+		} while (cursor !== undefined && byCursor.length < 100);
+		expect(byCursor).toEqual(whole);
+		const byOffset = [];
+		for (let offset = 0; offset < live.length; offset += 6) {
+			byOffset.push(...(await list(tenant, { ...filters, limit: 6, offset })).tasks.map((t) => t.task_id));
+		}
+		expect(byOffset).toEqual(whole);
+	});
+});
+
 describe("GET /v1/tasks and POST /v1/tasks/list", () => {
 	const createTask = async (body: Record<string, unknown>) => {
 		const res = await exports.default.fetch("http://x/v1/tasks", {

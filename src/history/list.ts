@@ -4,6 +4,7 @@
  * own, ending in created_at; anything else range-scans (tenant_id, created_at).
  */
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/sqlite-core";
 import type { Task } from "../task/task";
 import type { HistoryDb } from "./db";
 import { taskMetadata, tasks } from "./schema";
@@ -136,7 +137,18 @@ function orderBy(order: TaskOrder, by: OrderColumns): SQL[] {
  * (tenant_id, created_at) in order over sorting what a rare key matches.
  */
 export function taskPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page: TaskPageQuery) {
-	const { where, by, select } = matching(db, tenant, q, { snapshot: tasks.snapshot });
+	const split = splitColumn(q, page.order);
+	if (split) {
+		return mergedPageQuery(db, tenant, q, page, split);
+	}
+	return singlePageQuery(db, tenant, q, page);
+}
+
+function singlePageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page: TaskPageQuery) {
+	const { where, by, joined } = matching(db, tenant, q);
+	const select = joined
+		? db.select(PAGE_COLUMNS).from(taskMetadata).innerJoin(tasks, eq(tasks.task_id, taskMetadata.task_id))
+		: db.select(PAGE_COLUMNS).from(tasks);
 	if (page.after) {
 		const key = afterKey(page.order, page.after, by);
 		if (key) {
@@ -150,22 +162,59 @@ export function taskPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page:
 		.offset(page.offset);
 }
 
-function matching<T extends { [key: string]: SQL | typeof tasks.snapshot }>(db: HistoryDb, tenant: string, q: TaskQuery, columns: T) {
+/**
+ * `status IN (a, b)` ordered by created_at: SQLite, without statistics, walks the whole
+ * (tenant_id, created_at) index filtering rows, which for live statuses (a handful among a
+ * million) reads them all. Instead each value gets its own leg, ordered by its index and
+ * limited to the page's end, and SQLite merges the legs (MERGE (UNION ALL)): a page reads at
+ * most (offset + limit) rows per value.
+ */
+function splitColumn(q: TaskQuery, order: TaskOrder): "status" | "task_type" | null {
+	if (Object.keys(q.metadata ?? {}).length > 0 || (order !== "created_at" && order !== "-created_at")) {
+		return null;
+	}
+	if ((q.status?.length ?? 0) > 1) {
+		return "status";
+	}
+	return (q.task_type?.length ?? 0) > 1 ? "task_type" : null;
+}
+
+function mergedPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page: TaskPageQuery, split: "status" | "task_type") {
+	const legs = (q[split] ?? []).map((value, i) => {
+		const leg = singlePageQuery(db, tenant, { ...q, [split]: [value] }, { ...page, limit: page.offset + page.limit, offset: 0 });
+		return db.select().from(leg.as(`leg${i}`));
+	});
+	const [first, second, ...rest] = legs;
+	if (!first || !second) {
+		throw new Error("a merged page needs two legs or more");
+	}
+	const direction = page.order === "created_at" ? sql`asc` : sql`desc`;
+	return unionAll(first, second, ...rest)
+		.orderBy(sql`created_at ${direction}`, sql`task_id ${direction}`)
+		.limit(page.limit)
+		.offset(page.offset);
+}
+
+const PAGE_COLUMNS = { snapshot: tasks.snapshot, created_at: tasks.created_at, task_id: tasks.task_id };
+
+/** The conditions, the columns created_at order uses, and the metadata pair driving the join, if any. */
+function matching(db: HistoryDb, tenant: string, q: TaskQuery) {
 	const driver = Object.entries(q.metadata ?? {})[0];
 	const where = taskConditions(db, tenant, q, driver !== undefined);
 	if (driver) {
 		where.push(eq(taskMetadata.tenant_id, tenant), eq(taskMetadata.key, driver[0]), eq(taskMetadata.value, driver[1]));
 	}
 	const by: OrderColumns = driver ? taskMetadata : tasks;
-	const select = driver
-		? db.select(columns).from(taskMetadata).innerJoin(tasks, eq(tasks.task_id, taskMetadata.task_id))
-		: db.select(columns).from(tasks);
-	return { where, by, select };
+	return { where, by, joined: driver !== undefined };
 }
 
 /** Counts matching rows, reading at most `cap` of them, so a total over a million rows stays cheap. */
 export function taskCountQuery(db: HistoryDb, tenant: string, q: TaskQuery, cap: number) {
-	const { where, select } = matching(db, tenant, q, { one: sql`1` });
+	const { where, joined } = matching(db, tenant, q);
+	const one = { one: sql`1` };
+	const select = joined
+		? db.select(one).from(taskMetadata).innerJoin(tasks, eq(tasks.task_id, taskMetadata.task_id))
+		: db.select(one).from(tasks);
 	const rows = select
 		.where(and(...where))
 		.limit(cap)
