@@ -55,9 +55,14 @@ describe("EXPLAIN QUERY PLAN of list queries", () => {
 		expect(details.join("\n")).not.toContain("tasks_tenant_created");
 	});
 
-	it("counts through an index too", async () => {
-		const details = await plan(taskCountQuery(db, "plan", taskQueryOf({ status: ["FAILED"] }, Date.now()), 10_000));
-		expect(details.join("\n")).toContain("tasks_tenant_status_created");
+	it.each<[string, Omit<TaskFilters, "limit">, string]>([
+		["a status", { status: ["FAILED"] }, "tasks_tenant_status_created"],
+		["several statuses", { status: ["PENDING", "PROCESSING"] }, "tasks_tenant_status_created"],
+		["a type", { task_type: ["etl"] }, "tasks_tenant_type_created"],
+		["a metadata key", { metadata: { company_id: "4" } }, "sqlite_autoindex_task_metadata_1"],
+	])("counts %s through %s", async (_name, filters, index) => {
+		const details = await plan(taskCountQuery(db, "plan", taskQueryOf(filters, Date.now()), 10_000));
+		expect(details.join("\n")).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}`));
 		expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);
 	});
 });
