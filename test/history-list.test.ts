@@ -37,6 +37,7 @@ describe("listTasks filters", () => {
 		["no filter", {}, ["etlDone", "etlFailed", "email", "emailOld", "other", "both"]],
 		["one status", { status: ["PENDING"] }, ["other", "both"]],
 		["several statuses", { status: ["FAILED", "CANCELED", "COMPLETED"] }, ["etlDone", "etlFailed", "emailOld"]],
+		["a status twice", { status: ["PENDING", "PENDING", "FAILED"] }, ["other", "both", "etlFailed"]],
 		["task_type", { task_type: ["etl"] }, ["etlDone", "etlFailed", "both"]],
 		["several types", { task_type: ["email", "other"] }, ["email", "emailOld", "other"]],
 		["exact task_name", { task_name: "etl.load" }, ["etlFailed"]],

@@ -133,8 +133,7 @@ function orderBy(order: TaskOrder, by: OrderColumns): SQL[] {
 /**
  * The page's query, exposed so tests can EXPLAIN exactly what runs. With a metadata filter its
  * first pair drives the query: task_metadata's key lists that pair's tasks newest first, and
- * each is joined to its row. Otherwise SQLite, having no statistics, prefers walking
- * (tenant_id, created_at) in order over sorting what a rare key matches.
+ * each is joined to its row. Several statuses (or types) are merged per value, below.
  */
 export function taskPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page: TaskPageQuery) {
 	const split = splitColumn(q, page.order);
@@ -173,14 +172,14 @@ function splitColumn(q: TaskQuery, order: TaskOrder): "status" | "task_type" | n
 	if (Object.keys(q.metadata ?? {}).length > 0 || (order !== "created_at" && order !== "-created_at")) {
 		return null;
 	}
-	if ((q.status?.length ?? 0) > 1) {
+	if (distinct(q.status).length > 1) {
 		return "status";
 	}
-	return (q.task_type?.length ?? 0) > 1 ? "task_type" : null;
+	return distinct(q.task_type).length > 1 ? "task_type" : null;
 }
 
 function mergedPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page: TaskPageQuery, split: "status" | "task_type") {
-	const legs = (q[split] ?? []).map((value, i) => {
+	const legs = distinct(q[split]).map((value, i) => {
 		const leg = singlePageQuery(db, tenant, { ...q, [split]: [value] }, { ...page, limit: page.offset + page.limit, offset: 0 });
 		return db.select().from(leg.as(`leg${i}`));
 	});
@@ -194,6 +193,9 @@ function mergedPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page: Task
 		.limit(page.limit)
 		.offset(page.offset);
 }
+
+/** A repeated value would be a second leg returning the same rows twice. */
+const distinct = (values: readonly string[] | undefined): string[] => [...new Set(values ?? [])];
 
 const PAGE_COLUMNS = { snapshot: tasks.snapshot, created_at: tasks.created_at, task_id: tasks.task_id };
 
