@@ -9,10 +9,12 @@ import { authenticate } from "./api/auth";
 import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
 import { registerMessageRoutes } from "./api/messages";
+import { registerMetrics } from "./api/metrics";
 import type { AppEnv } from "./api/openapi";
+import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
-import { ApiError, type ErrorCode, type FieldError, problemOf } from "./errors";
+import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -34,16 +36,12 @@ function fromHttpException(error: HTTPException): ApiError {
 	return new ApiError(code, detail);
 }
 
-function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
-	return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
-}
-
 export function createApp(): OpenAPIHono<AppEnv> {
 	const app = new OpenAPIHono<AppEnv>({
 		defaultHook: (result) => {
 			if (!result.success) {
 				const where = result.target === "json" ? "request body" : result.target;
-				throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrors(result.error.issues) });
+				throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrorsOf(result.error.issues) });
 			}
 		},
 	});
@@ -57,10 +55,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		}),
 	);
 	app.use("/v1/*", authenticate);
+	app.use("/metrics", authenticate);
 
 	registerHealth(app);
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
+	registerTaskTypes(app);
+	registerMetrics(app);
 	registerDocs(app);
 	registerUsage(app);
 
