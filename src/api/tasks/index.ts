@@ -4,6 +4,7 @@ import { registerCreateTask } from "./create";
 import { registerTaskEvents } from "./events";
 import { registerGetTask } from "./get";
 import { registerRetryTask } from "./retry";
+import { registerTaskStream } from "./stream";
 
 export function registerTaskRoutes(app: App) {
 	registerCreateTask(app);
@@ -11,4 +12,5 @@ export function registerTaskRoutes(app: App) {
 	registerCancelTask(app);
 	registerRetryTask(app);
 	registerTaskEvents(app);
+	registerTaskStream(app);
 }
