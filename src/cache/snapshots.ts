@@ -21,3 +21,13 @@ export async function cacheIfTerminal(kv: KVNamespace, tenant: string, task: Tas
 	// KV refuses TTLs under 60 s.
 	await kv.put(key(tenant, task.task_id), JSON.stringify(task), { expirationTtl: Math.max(60, ttlSeconds) });
 }
+
+/**
+ * A manual retry is the one way a terminal task lives again: its cached snapshot must go, or
+ * reads would answer the old end for up to the TTL. KV deletes reach other locations within
+ * about a minute (eventual consistency), so a reader elsewhere may still see the old end briefly.
+ */
+export async function forgetSnapshot(kv: KVNamespace, tenant: string, taskId: string): Promise<void> {
+	count("kv_writes");
+	await kv.delete(key(tenant, taskId));
+}

@@ -3,7 +3,7 @@
  * authorise; this maps requests onto the task's object, its cache and its history, and turns
  * the object's refusals into API errors.
  */
-import { cacheIfTerminal, readSnapshot } from "../cache/snapshots";
+import { cacheIfTerminal, forgetSnapshot, readSnapshot } from "../cache/snapshots";
 import { ApiError } from "../errors";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
@@ -116,7 +116,9 @@ export async function cancelTask(env: Env, caller: Caller, taskId: string, mode:
 
 export async function retryTask(env: Env, caller: Caller, taskId: string, resetAttempts: boolean): Promise<Task> {
 	requireTaskId(taskId);
-	return settle(await taskStub(env, caller.tenant, taskId).retry(resetAttempts));
+	const task = settle(await taskStub(env, caller.tenant, taskId).retry(resetAttempts));
+	await forgetSnapshot(env.CACHE, caller.tenant, taskId);
+	return task;
 }
 
 export async function listTaskEvents(env: Env, caller: Caller, taskId: string): Promise<TaskEventEntry[]> {
