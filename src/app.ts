@@ -12,7 +12,7 @@ import { registerMessageRoutes } from "./api/messages";
 import type { AppEnv } from "./api/openapi";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
-import { ApiError, type ErrorCode, type FieldError, problemOf } from "./errors";
+import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -34,16 +34,12 @@ function fromHttpException(error: HTTPException): ApiError {
 	return new ApiError(code, detail);
 }
 
-function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
-	return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
-}
-
 export function createApp(): OpenAPIHono<AppEnv> {
 	const app = new OpenAPIHono<AppEnv>({
 		defaultHook: (result) => {
 			if (!result.success) {
 				const where = result.target === "json" ? "request body" : result.target;
-				throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrors(result.error.issues) });
+				throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrorsOf(result.error.issues) });
 			}
 		},
 	});

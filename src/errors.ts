@@ -26,6 +26,11 @@ export interface FieldError {
 	message: string;
 }
 
+/** A validation library's issues as our `errors[{path, message}]`. */
+export function fieldErrorsOf(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
+	return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
+}
+
 const TITLES: Record<ErrorCode, string> = {
 	BAD_REQUEST: "Malformed request",
 	UNAUTHORIZED: "Authentication required",

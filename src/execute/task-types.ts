@@ -59,3 +59,13 @@ export function taskTypeOf(taskName: string): TaskTypeDefinition {
 	}
 	return best?.def ?? OTHER_TYPE;
 }
+
+/**
+ * The one type every name starting with `prefix` has, or null when names under it can fall in
+ * different types (a registry pattern starts with the prefix and reaches further). Lets a
+ * task_name prefix filter search the type index.
+ */
+export function taskTypeOfPrefix(prefix: string): TaskTypeDefinition | null {
+	const reachesFurther = TASK_TYPES.some((t) => t.patterns.some((p) => p.startsWith(prefix) && !(p === prefix && isPrefix(p))));
+	return reachesFurther ? null : taskTypeOf(prefix);
+}

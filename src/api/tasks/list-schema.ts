@@ -1,0 +1,77 @@
+/** What the list routes share: the response, and turning a query string into TaskFilters. */
+import { z } from "@hono/zod-openapi";
+import { ApiError, fieldErrorsOf } from "../../errors";
+import { type TaskFilters, TaskFiltersSchema } from "../../services/history";
+import { TaskSchema } from "./schema";
+
+export const TaskListSchema = z
+	.object({
+		tasks: z.array(TaskSchema),
+		total: z.number().int().openapi({ description: "Matching tasks, counted up to 10 000 (then total_capped is true)" }),
+		total_capped: z.boolean(),
+		limit: z.number().int(),
+		offset: z.number().int(),
+		next_cursor: z.string().nullable().openapi({ description: "Pass as cursor for the next page (created_at orderings only)" }),
+	})
+	.openapi("TaskList");
+
+const LISTS = new Set(["status", "task_type"]);
+const NUMBERS = new Set(["limit", "offset", "hours_ago"]);
+/** Names other systems use for the same filters. */
+const ALIASES: Record<string, string> = { start_date: "created_after", end_date: "created_before" };
+
+/**
+ * The query string as a TaskFilters body: `status=A&status=B` or `status=A,B`, `metadata.k=v`
+ * for each metadata pair, start_date / end_date for the created window.
+ */
+export function filtersFromQuery(queries: Record<string, string[]>): Record<string, unknown> {
+	const body: Record<string, unknown> = {};
+	const metadata: Record<string, string> = {};
+	for (const [name, values] of Object.entries(queries)) {
+		const last = values.at(-1) ?? "";
+		if (name.startsWith("metadata.")) {
+			metadata[name.slice("metadata.".length)] = last;
+		} else if (LISTS.has(name)) {
+			body[name] = values.flatMap((v) => v.split(",").map((s) => s.trim())).filter((s) => s !== "");
+		} else if (NUMBERS.has(name)) {
+			body[name] = /^-?\d+(\.\d+)?$/.test(last) ? Number(last) : last;
+		} else {
+			body[ALIASES[name] ?? name] = last;
+		}
+	}
+	if (Object.keys(metadata).length > 0) {
+		body.metadata = metadata;
+	}
+	return body;
+}
+
+/** Validates a TaskFilters body; where a field is wrong it is a 422 naming the field. */
+export function parseTaskFilters(body: unknown, where: string): TaskFilters {
+	const parsed = TaskFiltersSchema.safeParse(body);
+	if (!parsed.success) {
+		throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrorsOf(parsed.error.issues) });
+	}
+	return parsed.data;
+}
+
+/** Documents the query parameters of GET /v1/tasks; parseTaskFilters does the validating. */
+export const ListQueryDoc = z.looseObject({
+	status: z
+		.union([z.string(), z.array(z.string())])
+		.optional()
+		.openapi({ description: "Repeat it or separate with commas: status=FAILED,CANCELED" }),
+	task_type: z.union([z.string(), z.array(z.string())]).optional(),
+	task_name: z.string().optional().openapi({ description: "Exact, or a prefix ending in *: etl.*" }),
+	namespace: z.string().optional(),
+	created_by: z.string().optional(),
+	created_after: z.string().optional().openapi({ description: "ISO 8601, inclusive; alias start_date" }),
+	created_before: z.string().optional().openapi({ description: "ISO 8601, exclusive; alias end_date" }),
+	hours_ago: z.string().optional(),
+	order_by: z
+		.string()
+		.optional()
+		.openapi({ description: "created_at, -created_at (default), priority, -priority, completed_at, -completed_at, duration, -duration" }),
+	limit: z.string().optional().openapi({ description: "1 to 100, default 50" }),
+	offset: z.string().optional(),
+	cursor: z.string().optional(),
+});
