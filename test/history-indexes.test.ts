@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { historyDb } from "../src/history/db";
 import { taskCountQuery, taskPageQuery } from "../src/history/list";
+import { durationPercentilesQuery, taskGroupsQuery } from "../src/history/stats";
 import { saveTaskSnapshot } from "../src/history/tasks";
 import { type TaskFilters, taskQueryOf } from "../src/services/history";
 import { craftTask } from "./helpers/history-seed";
@@ -48,6 +49,21 @@ describe("EXPLAIN QUERY PLAN of list queries", () => {
 		const details = await plan(taskCountQuery(db, "plan", taskQueryOf({ status: ["FAILED"] }, Date.now()), 10_000));
 		expect(details.join("\n")).toContain("tasks_tenant_status_created");
 		expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);
+	});
+});
+
+describe("EXPLAIN QUERY PLAN of statistics", () => {
+	const window = { created_from: Date.now() - 24 * 3_600_000, created_to: Date.now() };
+	it.each([
+		["the last 24 hours", window, "tasks_tenant_created"],
+		["a type", { ...window, task_type: ["etl"] }, "tasks_tenant_type_created"],
+		["a namespace", { ...window, namespace: "imports" }, "tasks_tenant_namespace_created"],
+	])("over %s searches %s", async (_name, query, index) => {
+		for (const q of [taskGroupsQuery(db, "plan", query), durationPercentilesQuery(db, "plan", query)]) {
+			const details = await plan(q);
+			expect(details.join("\n")).toMatch(new RegExp(`USING (COVERING )?INDEX ${index}`));
+			expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);
+		}
 	});
 });
 

@@ -47,7 +47,7 @@ export interface TaskPageQuery {
 	after?: TaskKey;
 }
 
-function conditions(db: HistoryDb, tenant: string, q: TaskQuery, driven: boolean): SQL[] {
+export function taskConditions(db: HistoryDb, tenant: string, q: TaskQuery, driven: boolean): SQL[] {
 	const where: SQL[] = [eq(tasks.tenant_id, tenant)];
 	if (q.status?.length) {
 		where.push(inArray(tasks.status, [...q.status]));
@@ -145,7 +145,7 @@ export function taskPageQuery(db: HistoryDb, tenant: string, q: TaskQuery, page:
 
 function matching<T extends { [key: string]: SQL | typeof tasks.snapshot }>(db: HistoryDb, tenant: string, q: TaskQuery, columns: T) {
 	const driver = Object.entries(q.metadata ?? {})[0];
-	const where = conditions(db, tenant, q, driver !== undefined);
+	const where = taskConditions(db, tenant, q, driver !== undefined);
 	if (driver) {
 		where.push(eq(taskMetadata.tenant_id, tenant), eq(taskMetadata.key, driver[0]), eq(taskMetadata.value, driver[1]));
 	}

@@ -183,3 +183,5 @@ export async function listTasks(env: Env, tenant: string, filters: TaskFilters, 
 		more && last && isKeysetOrder(order) ? encodeCursor({ order, created_at: Date.parse(last.created_at), task_id: last.task_id }) : null;
 	return { tasks, total: page.total, total_capped: page.total >= TOTAL_COUNT_CAP, limit, offset, next_cursor };
 }
+
+export { type StatsFilters, StatsFiltersSchema, type TaskStats, taskStats } from "./history-stats";

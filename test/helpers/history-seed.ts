@@ -14,7 +14,7 @@ export function craftTask(over: Partial<Task> & { task_name?: string } = {}): Ta
 	const type = taskTypeOf(name);
 	const status = over.status ?? "PENDING";
 	const created = over.created_at ?? new Date().toISOString();
-	const duration = over.duration_seconds ?? (isTerminal(status) ? 1 : null);
+	const duration = "duration_seconds" in over ? (over.duration_seconds ?? null) : isTerminal(status) ? 1 : null;
 	const completed = isTerminal(status) ? new Date(Date.parse(created) + (duration ?? 0) * 1000).toISOString() : null;
 	return {
 		task_id: newTaskId(),

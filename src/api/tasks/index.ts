@@ -6,6 +6,7 @@ import { registerGetTask } from "./get";
 import { registerListTasks } from "./list";
 import { registerListTasksPost } from "./list-post";
 import { registerRetryTask } from "./retry";
+import { registerTaskStats } from "./stats";
 import { registerTaskStream } from "./stream";
 
 export function registerTaskRoutes(app: App) {
@@ -13,6 +14,7 @@ export function registerTaskRoutes(app: App) {
 	// Static paths before /v1/tasks/{task_id}, which would otherwise answer GET /v1/tasks/stats.
 	registerListTasks(app);
 	registerListTasksPost(app);
+	registerTaskStats(app);
 	registerGetTask(app);
 	registerCancelTask(app);
 	registerRetryTask(app);

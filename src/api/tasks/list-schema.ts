@@ -45,14 +45,16 @@ export function filtersFromQuery(queries: Record<string, string[]>): Record<stri
 	return body;
 }
 
-/** Validates a TaskFilters body; where a field is wrong it is a 422 naming the field. */
-export function parseTaskFilters(body: unknown, where: string): TaskFilters {
-	const parsed = TaskFiltersSchema.safeParse(body);
+/** Validates filters; where a field is wrong it is a 422 naming the field. */
+export function parseFilters<T extends z.ZodType>(schema: T, body: unknown, where: string): z.output<T> {
+	const parsed = schema.safeParse(body);
 	if (!parsed.success) {
 		throw new ApiError("VALIDATION_FAILED", `the ${where} has invalid fields`, { errors: fieldErrorsOf(parsed.error.issues) });
 	}
 	return parsed.data;
 }
+
+export const parseTaskFilters = (body: unknown, where: string): TaskFilters => parseFilters(TaskFiltersSchema, body, where);
 
 /** Documents the query parameters of GET /v1/tasks; parseTaskFilters does the validating. */
 export const ListQueryDoc = z.looseObject({
