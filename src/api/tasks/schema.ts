@@ -52,10 +52,12 @@ export const CreateTaskBody = z
 			.max(200)
 			.regex(/^[A-Za-z0-9_.:/-]+$/, "letters, digits and _ . : / - only")
 			.openapi({ example: "demo.sleep" }),
+		// Any JSON value (the body was parsed as JSON already). Not z.json(): its recursive
+		// definition overflows the stack of the OpenAPI generator, and /openapi.json answered 500.
 		payload: z
-			.json()
+			.unknown()
 			.optional()
-			.openapi({ example: { duration_seconds: 5 } }),
+			.openapi({ description: "Any JSON value, handed to the handler", example: { duration_seconds: 5 } }),
 		namespace: z
 			.string()
 			.min(1)
