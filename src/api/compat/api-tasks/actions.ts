@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../../errors";
 import { cancelTask, getTask, retryTask } from "../../../services/tasks";
+import type { TaskStatus } from "../../../task/task";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
 import { celeryStateOf, LOWER_STATUSES, lowerStatusOf } from "../vocabulary";
@@ -59,7 +60,11 @@ const stop = createRoute({
 	responses: { 200: { description: "Stopped", content: { "application/json": { schema: StopOutcome } } }, ...errorResponses },
 });
 
-const NOT_STARTED = new Set(["PENDING", "SCHEDULED", "QUEUED"]);
+/**
+ * Read, then cancel: a task that starts in between gets a soft cancel request instead (it stops
+ * at its next report); closing that gap would take a conditional cancel in the object.
+ */
+const NOT_STARTED = new Set<TaskStatus>(["PENDING", "SCHEDULED", "QUEUED"]);
 
 export function registerApiTaskActions(app: App) {
 	registerWithTwin(app, cancel, async (c) => {

@@ -23,6 +23,8 @@ const route = createRoute({
 	path: "/tasks/",
 	tags: [TAGS.fastapi],
 	summary: "Live tasks as ACTIVE, SCHEDULED or RESERVED",
+	description:
+		"What Celery's inspect() would show: PROCESSING is ACTIVE, SCHEDULED (waiting for run_at or a retry) is SCHEDULED, PENDING and QUEUED are RESERVED. Finished tasks never appear. Oldest first, at most 100; `total` counts every live task.",
 	responses: { 200: { description: "Live tasks", content: { "application/json": { schema: LiveTasks } } }, ...errorResponses },
 });
 
