@@ -10,7 +10,9 @@ import { COMPAT_PREFIXES, registerCompatRoutes } from "./api/compat";
 import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
 import { registerMessageRoutes } from "./api/messages";
+import { registerMetrics } from "./api/metrics";
 import type { AppEnv } from "./api/openapi";
+import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
@@ -54,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		}),
 	);
 	app.use("/v1/*", authenticate);
+	app.use("/metrics", authenticate);
 	for (const prefix of COMPAT_PREFIXES) {
 		app.use(prefix, authenticate);
 	}
@@ -61,6 +64,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerHealth(app);
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
+	registerTaskTypes(app);
+	registerMetrics(app);
 	registerCompatRoutes(app);
 	registerDocs(app);
 	registerUsage(app);

@@ -1,6 +1,7 @@
 /** Worker entry: HTTP, the task queue's consumer, and the cron trigger. */
 import { createApp } from "./app";
 import { consumeTasks } from "./execute/consumer";
+import { purgeExpiredHistory } from "./services/retention";
 import { count } from "./usage";
 
 export { TaskObject } from "./task/task-object";
@@ -15,7 +16,8 @@ export default {
 	async queue(batch, env) {
 		await consumeTasks(batch, env);
 	},
-	async scheduled() {
-		// Retention of D1 history lands with the list and history work.
+	async scheduled(_controller, env) {
+		const deleted = await purgeExpiredHistory(env);
+		console.log(`taskplane: retention deleted ${deleted} history rows`);
 	},
 } satisfies ExportedHandler<Env>;

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { historyDb } from "../src/history/db";
 import { taskCountQuery, taskPageQuery } from "../src/history/list";
+import { expiredTaskDeletes } from "../src/history/retention";
 import { durationPercentilesQuery, taskGroupsQuery } from "../src/history/stats";
 import { saveTaskSnapshot } from "../src/history/tasks";
 import { type TaskFilters, taskQueryOf } from "../src/services/history";
@@ -33,6 +34,8 @@ describe("EXPLAIN QUERY PLAN of list queries", () => {
 		["task_name", { task_name: "etl.process_etl_file" }, "tasks_tenant_type_created"],
 		["task_name prefix", { task_name: "etl.*" }, "tasks_tenant_type_created"],
 		["namespace", { namespace: "imports" }, "tasks_tenant_namespace_created"],
+		// The partial namespace index leaves `default` out: most rows match, so walk in order.
+		["the default namespace", { namespace: "default" }, "tasks_tenant_created"],
 		["time window", { created_after: "2026-01-01T00:00:00Z", created_before: "2026-02-01T00:00:00Z" }, "tasks_tenant_created"],
 		["hours_ago", { hours_ago: 24 }, "tasks_tenant_created"],
 		["metadata key", { metadata: { company_id: "4" } }, "sqlite_autoindex_task_metadata_1"],
@@ -65,6 +68,15 @@ describe("EXPLAIN QUERY PLAN of statistics", () => {
 			expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);
 		}
 	});
+});
+
+it("retention deletes a task's metadata rows by key, not by scanning them", async () => {
+	const [metadata, rows] = expiredTaskDeletes(db, Date.now(), 500);
+	const details = (await plan(metadata)).join("\n");
+	expect(details).toContain("sqlite_autoindex_task_metadata_1 (tenant_id=? AND key=? AND value=? AND created_at=? AND task_id=?)");
+	expect(details).not.toMatch(/SCAN task_metadata/);
+	// No completed_at index on purpose: the scan runs oldest first and stops at the batch size.
+	expect((await plan(rows)).join("\n")).toContain("SEARCH tasks USING INTEGER PRIMARY KEY (rowid=?)");
 });
 
 describe("D1 rows a history write costs", () => {

@@ -8,6 +8,8 @@ import type { Task } from "../task/task";
 import type { HistoryDb } from "./db";
 import { taskMetadata, tasks } from "./schema";
 
+const DEFAULT_NAMESPACE = "default";
+
 /** Filters already resolved to what the table stores (times as epoch milliseconds). */
 export interface TaskQuery {
 	status?: readonly string[];
@@ -63,6 +65,11 @@ export function taskConditions(db: HistoryDb, tenant: string, q: TaskQuery, driv
 	}
 	if (q.namespace !== undefined) {
 		where.push(eq(tasks.namespace, q.namespace));
+		if (q.namespace !== DEFAULT_NAMESPACE) {
+			// Spelled as in the partial index's WHERE (a literal, not a parameter), so SQLite can
+			// prove the index holds every row this query wants.
+			where.push(sql`${tasks.namespace} <> 'default'`);
+		}
 	}
 	if (q.created_by !== undefined) {
 		where.push(eq(tasks.created_by, q.created_by));

@@ -51,8 +51,8 @@ export function craftTask(over: Partial<Task> & { task_name?: string } = {}): Ta
 
 export async function seed(tenant: string, list: Task[]): Promise<Task[]> {
 	const db = historyDb(env.DB);
-	for (const task of list) {
-		await saveTaskSnapshot(db, tenant, task);
+	for (let i = 0; i < list.length; i += 50) {
+		await Promise.all(list.slice(i, i + 50).map((task) => saveTaskSnapshot(db, tenant, task)));
 	}
 	return list;
 }

@@ -1,0 +1,2 @@
+DROP INDEX `tasks_tenant_namespace_created`;--> statement-breakpoint
+CREATE INDEX `tasks_tenant_namespace_created` ON `tasks` (`tenant_id`,`namespace`,`created_at`) WHERE "tasks"."namespace" <> 'default';
