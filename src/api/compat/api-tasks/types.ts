@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { OTHER_TYPE, TASK_TYPES } from "../../../execute/task-types";
+import { listTaskTypes } from "../../../services/task-types";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
 
@@ -16,7 +16,7 @@ const route = createRoute({
 
 export function registerApiTaskTypes(app: App) {
 	registerWithTwin(app, route, (c) => {
-		const choices = [...TASK_TYPES, OTHER_TYPE].map((t) => ({ value: t.type, display: t.display }));
+		const choices = listTaskTypes().map((t) => ({ value: t.type, display: t.display }));
 		return c.json(
 			choices.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
 			200,
