@@ -229,8 +229,15 @@ describe("Celery task manager", () => {
 		expect((await call("GET", "/api/tasks/statistics")).status).toBe(200);
 		const byType = await call<Record<string, unknown>>("GET", "/api/tasks/statistics/?task_type=demo&hours_ago=48");
 		expect(Object.keys(byType.body.by_task_type as object).every((t) => t === "demo")).toBe(true);
-		// Statistics cannot filter by metadata yet: refused rather than silently unfiltered.
-		expect((await call("GET", "/api/tasks/statistics/?company_id=4")).status).toBe(422);
+		const company = `s-${uniq()}`;
+		const done = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 }, metadata: { company_id: company } });
+		await createTask({ task_name: "demo.sleep", delay_seconds: 3600, metadata: { company_id: company } });
+		await pollUntil(
+			() => detail(`/api/tasks/${done.task_id}/`),
+			(t) => t.ready,
+		);
+		const forCompany = await call<Record<string, unknown>>("GET", `/api/tasks/statistics/?company_id=${company}`);
+		expect(forCompany.body).toMatchObject({ total: 2, running: 1, completed: 1, by_state: { SUCCESS: 1, PENDING: 1 }, hours_ago: 24 });
 	});
 
 	it("lists task types with display names", async () => {

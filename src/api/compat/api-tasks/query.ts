@@ -103,7 +103,7 @@ export function filtersOf(q: FilterQuery): Omit<TaskFilters, "limit"> | null {
 	};
 }
 
-/** The statistics' filters: type (Mindia) or task_type (Celery manager), namespace, hours_ago. */
+/** The statistics' filters: type (Mindia) or task_type (Celery manager), namespace, company_id, hours_ago. */
 export const StatsQuery = z.object({
 	type: words.openapi({ description: "Mindia's word for task_type" }),
 	task_type: words,
@@ -113,15 +113,10 @@ export const StatsQuery = z.object({
 		.positive()
 		.max(24 * 366)
 		.optional(),
-	company_id: z.string().optional().openapi({ description: "Not offered yet: statistics cannot filter by metadata (422)" }),
+	company_id: z.string().min(1).optional().openapi({ description: "metadata.company_id" }),
 });
 
 export function statsFiltersOf(q: z.infer<typeof StatsQuery>, defaultHours: number | null): StatsFilters {
-	if (q.company_id !== undefined) {
-		throw new ApiError("VALIDATION_FAILED", "statistics cannot filter by company_id yet", {
-			errors: [{ path: "company_id", message: "statistics filter by task_type, namespace and hours_ago; list with company_id to count" }],
-		});
-	}
 	const taskType = bothApply(list(q.type), list(q.task_type));
 	if (taskType?.length === 0) {
 		throw new ApiError("VALIDATION_FAILED", "type and task_type name no type in common", {
@@ -131,6 +126,7 @@ export function statsFiltersOf(q: z.infer<typeof StatsQuery>, defaultHours: numb
 	return {
 		...(taskType ? { task_type: taskType } : {}),
 		...(q.namespace !== undefined ? { namespace: q.namespace } : {}),
+		...(q.company_id !== undefined ? { metadata: { company_id: q.company_id } } : {}),
 		hours_ago: q.hours_ago ?? defaultHours,
 	};
 }
