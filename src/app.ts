@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { allowedMethods } from "./api/allowed-methods";
 import { authenticate } from "./api/auth";
+import { COMPAT_PREFIXES, registerCompatRoutes } from "./api/compat";
 import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
 import { registerMessageRoutes } from "./api/messages";
@@ -56,12 +57,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	);
 	app.use("/v1/*", authenticate);
 	app.use("/metrics", authenticate);
+	for (const prefix of COMPAT_PREFIXES) {
+		app.use(prefix, authenticate);
+	}
 
 	registerHealth(app);
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
 	registerTaskTypes(app);
 	registerMetrics(app);
+	registerCompatRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
 

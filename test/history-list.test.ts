@@ -177,7 +177,9 @@ describe("GET /v1/tasks and POST /v1/tasks/list", () => {
 			headers: { "content-type": "application/json" },
 			body: JSON.stringify({ metadata: { company_id: "77" }, status: ["SCHEDULED", "PENDING", "QUEUED"] }),
 		});
-		expect(posted).toEqual(got);
+		// The POST answer also carries Mixpeek's names for the same page (results, pagination).
+		expect(posted.status).toBe(got.status);
+		expect(posted.body).toMatchObject(got.body);
 		const narrowed = await api(
 			`/v1/tasks?metadata.company_id=77&namespace=mail&task_name=email.*&start_date=${encodeURIComponent(a.created_at)}`,
 		);

@@ -9,6 +9,8 @@ export const DEFAULT_STATS_HOURS = 24;
 export interface StatsFilters {
 	task_type?: string[];
 	namespace?: string;
+	/** Every pair must match (the Celery manager counts per company_id). */
+	metadata?: Record<string, string>;
 	/** Tasks created in the last N hours; default 24; null counts all retained history. */
 	hours_ago?: number | null;
 }
@@ -53,6 +55,7 @@ export async function taskStats(env: Env, tenant: string, filters: StatsFilters,
 	const { groups, p50, p95 } = await aggregateTasks(historyDb(env.DB), tenant, {
 		task_type: filters.task_type,
 		namespace: filters.namespace,
+		metadata: filters.metadata,
 		created_from: from,
 		created_to: now + 1,
 	});

@@ -7,6 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { requestDispatch } from "../dispatch/immediate";
 import { count } from "../usage";
+import { LiveFeed } from "./live";
 import {
 	type CancelMode,
 	checkReport,
@@ -63,6 +64,8 @@ export class TaskObject extends DurableObject<Env> {
 	private armedAt: number | null = null;
 	private flushing: Promise<void> | null = null;
 	private flushAgain = false;
+	/** Open `/stream` readers; in memory only, fed after each commit and log line. */
+	private readonly live = new LiveFeed();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -111,6 +114,13 @@ export class TaskObject extends DurableObject<Env> {
 		return [...stored.transitions, ...logs].sort((a, b) => a.seq - b.seq);
 	}
 
+	/** Server-Sent Events: the snapshot at once, then each change until a terminal state. */
+	async stream(): Promise<ReadableStream<Uint8Array> | null> {
+		count("do_requests");
+		const stored = this.load();
+		return stored ? this.live.open(toPublicTask(stored.record)) : null;
+	}
+
 	/** The queue consumer's claim on an attempt: the spec only if this call moved it to PROCESSING. */
 	async start(attempt: number): Promise<AttemptSpec | null> {
 		const answer = await this.apply({ type: "start", attempt });
@@ -135,15 +145,17 @@ export class TaskObject extends DurableObject<Env> {
 		if (fenced) {
 			return fenced;
 		}
+		const line = { seq: this.nextSeq++, at: new Date().toISOString(), attempt, message, data };
 		const cursor = this.ctx.storage.sql.exec(
 			"INSERT INTO log (seq, at, attempt, message, data) VALUES (?, ?, ?, ?, ?)",
-			this.nextSeq++,
-			new Date().toISOString(),
+			line.seq,
+			line.at,
 			attempt,
 			message,
 			data === null ? null : JSON.stringify(data),
 		);
 		count("do_rows_written", cursor.rowsWritten);
+		this.live.logged(stored.record.task_id, line);
 		return { ok: true, cancel_requested: stored.record.cancel_requested };
 	}
 
@@ -232,6 +244,7 @@ export class TaskObject extends DurableObject<Env> {
 	 */
 	private commit(record: TaskRecord, note: TransitionNote | null, effects: Effect[], now: number): void {
 		const stored = this.require();
+		const before = stored.record;
 		const at = new Date(now).toISOString();
 		const notes = note ? [note] : [];
 		let current = record;
@@ -254,10 +267,10 @@ export class TaskObject extends DurableObject<Env> {
 		}
 		scheduleHistoryWrite(stored.outbox, current, now);
 		stored.record = current;
-		for (const n of notes) {
-			stored.transitions.push({ seq: this.nextSeq++, at, ...n });
-		}
+		const entries = notes.map((n) => ({ seq: this.nextSeq++, at, ...n }));
+		stored.transitions.push(...entries);
 		this.ctx.storage.transactionSync(() => this.writeRow(stored));
+		this.live.changed(before, current, entries);
 	}
 
 	private writeRow(stored: Stored): void {

@@ -7,6 +7,7 @@ import { registerListTasks } from "./list";
 import { registerListTasksPost } from "./list-post";
 import { registerRetryTask } from "./retry";
 import { registerTaskStats } from "./stats";
+import { registerTaskStream } from "./stream";
 
 export function registerTaskRoutes(app: App) {
 	registerCreateTask(app);
@@ -18,4 +19,5 @@ export function registerTaskRoutes(app: App) {
 	registerCancelTask(app);
 	registerRetryTask(app);
 	registerTaskEvents(app);
+	registerTaskStream(app);
 }

@@ -57,7 +57,7 @@ export const CreateTaskBody = z
 		payload: z
 			.unknown()
 			.optional()
-			.openapi({ example: { duration_seconds: 5 } }),
+			.openapi({ description: "Any JSON value, handed to the handler", example: { duration_seconds: 5 } }),
 		namespace: z
 			.string()
 			.min(1)

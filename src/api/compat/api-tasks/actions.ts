@@ -1,0 +1,102 @@
+/**
+ * Cancel (Mindia), retry (Mindia) and stop (Celery manager). Mindia cancels only what has not
+ * started: that is a precondition of this adapter, read from the task's status, not a rule of
+ * the state machine — ours lets a soft cancel reach a running task, which is what `stop` is for.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../../../errors";
+import { cancelTask, getTask, retryTask } from "../../../services/tasks";
+import type { TaskStatus } from "../../../task/task";
+import { type App, errorResponses } from "../../openapi";
+import { registerWithTwin, TAGS } from "../shared";
+import { celeryStateOf, LOWER_STATUSES, lowerStatusOf } from "../vocabulary";
+import { TaskIdPath } from "./schema";
+
+const Outcome = z
+	.object({ id: z.string(), task_id: z.string(), status: z.enum(LOWER_STATUSES as [string, ...string[]]), message: z.string() })
+	.openapi("ApiTaskOutcome");
+
+const StopOutcome = z
+	.object({
+		success: z.boolean(),
+		task_id: z.string(),
+		action: z.enum(["soft_stop", "hard_stop"]),
+		message: z.string(),
+		state: z.string(),
+		status: z.string(),
+	})
+	.openapi("ApiTaskStopOutcome");
+
+const cancel = createRoute({
+	method: "post",
+	path: "/api/tasks/{id}/cancel",
+	tags: [TAGS.apiTasks],
+	summary: "Cancel a pending or scheduled task (Mindia)",
+	description: "Only a task that has not started (pending, scheduled, queued); otherwise 409. To stop a running task, use /stop.",
+	request: { params: TaskIdPath },
+	responses: { 200: { description: "Cancelled", content: { "application/json": { schema: Outcome } } }, ...errorResponses },
+});
+
+const retry = createRoute({
+	method: "post",
+	path: "/api/tasks/{id}/retry",
+	tags: [TAGS.apiTasks],
+	summary: "Retry a failed task within max_retries (Mindia)",
+	request: { params: TaskIdPath },
+	responses: { 200: { description: "Queued again", content: { "application/json": { schema: Outcome } } }, ...errorResponses },
+});
+
+const stop = createRoute({
+	method: "post",
+	path: "/api/tasks/{id}/stop/",
+	tags: [TAGS.apiTasks],
+	summary: "Stop a task, soft or hard (Celery manager)",
+	description:
+		'Soft (default): a waiting task is revoked at once, a running one finishes its current operation and stops. `{"hard": true}`: revoked at once, its worker\'s later reports are discarded.',
+	request: {
+		params: TaskIdPath,
+		body: { required: false, content: { "application/json": { schema: z.object({ hard: z.boolean().optional() }) } } },
+	},
+	responses: { 200: { description: "Stopped", content: { "application/json": { schema: StopOutcome } } }, ...errorResponses },
+});
+
+/**
+ * Read, then cancel: a task that starts in between gets a soft cancel request instead (it stops
+ * at its next report); closing that gap would take a conditional cancel in the object.
+ */
+const NOT_STARTED = new Set<TaskStatus>(["PENDING", "SCHEDULED", "QUEUED"]);
+
+export function registerApiTaskActions(app: App) {
+	registerWithTwin(app, cancel, async (c) => {
+		const id = c.req.valid("param").id;
+		const current = await getTask(c.env, c.executionCtx, c.var.caller, id);
+		if (!NOT_STARTED.has(current.status)) {
+			throw new ApiError("CONFLICT", `only pending or scheduled tasks can be cancelled; task is ${lowerStatusOf(current.status)}`);
+		}
+		const task = await cancelTask(c.env, c.var.caller, id, "soft");
+		return c.json({ id, task_id: id, status: lowerStatusOf(task.status), message: "Task cancelled successfully" }, 200);
+	});
+
+	registerWithTwin(app, retry, async (c) => {
+		const id = c.req.valid("param").id;
+		const task = await retryTask(c.env, c.var.caller, id, false);
+		return c.json({ id, task_id: id, status: lowerStatusOf(task.status), message: "Task scheduled for retry" }, 200);
+	});
+
+	registerWithTwin(app, stop, async (c) => {
+		const id = c.req.valid("param").id;
+		const hard = c.req.valid("json").hard ?? false;
+		const task = await cancelTask(c.env, c.var.caller, id, hard ? "hard" : "soft");
+		return c.json(
+			{
+				success: true,
+				task_id: id,
+				action: hard ? ("hard_stop" as const) : ("soft_stop" as const),
+				message: `Task ${hard ? "terminated" : "revoked"} successfully`,
+				state: celeryStateOf(task),
+				status: lowerStatusOf(task.status),
+			},
+			200,
+		);
+	});
+}

@@ -1,0 +1,28 @@
+/** What the compat adapters share: slash twins, filter intersections, tags for /docs. */
+import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { App, AppEnv } from "../openapi";
+
+export const TAGS = {
+	mixpeek: "compat: Mixpeek",
+	apiTasks: "compat: /api/tasks (Mindia, Celery manager)",
+	fastapi: "compat: FastAPI + Celery demo",
+} as const;
+
+/**
+ * Registers a route, and its twin with (or without) the trailing slash, hidden from /docs:
+ * Mindia writes `/api/tasks/{id}`, the Celery manager `/api/tasks/{id}/`, and Hono matches paths
+ * strictly. A redirect would not do: clients drop the body of a redirected POST.
+ */
+export function registerWithTwin<R extends RouteConfig>(app: App, route: R, handler: RouteHandler<R, AppEnv>): void {
+	const twin = route.path.endsWith("/") ? route.path.slice(0, -1) : `${route.path}/`;
+	app.openapi(route, handler);
+	app.openapi({ ...route, path: twin, hide: true }, handler);
+}
+
+/** Keeps the words of `a` that are also in `b`: two filters on the same field both apply. */
+export function bothApply<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): T[] | undefined {
+	if (a === undefined) {
+		return b === undefined ? undefined : [...b];
+	}
+	return b === undefined ? [...a] : a.filter((x) => b.includes(x));
+}

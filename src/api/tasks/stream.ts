@@ -1,0 +1,37 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { streamTask } from "../../services/stream";
+import { type App, errorResponses } from "../openapi";
+import { TaskIdParam } from "./schema";
+
+const route = createRoute({
+	method: "get",
+	path: "/v1/tasks/{task_id}/stream",
+	tags: ["tasks"],
+	summary: "Follow a task live (Server-Sent Events)",
+	description: [
+		"`event: snapshot` with the task at once; then `status` (a transition, shaped like an entry of `/events`),",
+		"`progress` (`{task_id, version, progress}`) and `log` (`{task_id, seq, at, attempt, message, data}`) as they happen.",
+		"After a terminal state: a final `snapshot`, then the stream ends. A comment line every 15 s keeps proxies from closing it.",
+		"Try `curl -N`.",
+	].join(" "),
+	request: { params: TaskIdParam },
+	responses: {
+		200: {
+			description: "An event stream",
+			content: { "text/event-stream": { schema: z.string().openapi({ example: 'event: snapshot\ndata: {"task_id":"…"}\n\n' }) } },
+		},
+		...errorResponses,
+	},
+});
+
+export function registerTaskStream(app: App) {
+	app.openapi(route, async (c) => {
+		const stream = await streamTask(c.env, c.executionCtx, c.var.caller, c.req.valid("param").task_id);
+		return c.body(stream, 200, {
+			"Content-Type": "text/event-stream; charset=utf-8",
+			"Cache-Control": "no-cache",
+			// nginx and similar buffer responses unless told not to; SSE must flow as written.
+			"X-Accel-Buffering": "no",
+		});
+	});
+}
