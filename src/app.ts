@@ -5,11 +5,14 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { allowedMethods } from "./api/allowed-methods";
-import { authenticate } from "./api/auth";
+import { registerApiKeyRoutes } from "./api/api-keys";
+import { useAuthentication } from "./api/auth";
 import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
+import { limitJsonDepth } from "./api/json-depth";
 import { registerMessageRoutes } from "./api/messages";
 import type { AppEnv } from "./api/openapi";
+import { useBrowserProtections } from "./api/security";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
 import { ApiError, type ErrorCode, type FieldError, problemOf } from "./errors";
@@ -48,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		},
 	});
 	app.use(requestId());
+	useBrowserProtections(app);
 	app.use(
 		bodyLimit({
 			maxSize: MAX_BODY_BYTES,
@@ -56,11 +60,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
 			},
 		}),
 	);
-	app.use("/v1/*", authenticate);
+	useAuthentication(app);
+	app.use(limitJsonDepth);
 
 	registerHealth(app);
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
+	registerApiKeyRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
 

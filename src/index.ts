@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { consumeTasks } from "./execute/consumer";
 import { count } from "./usage";
 
+export { RateLimitObject } from "./auth/rate-limit-object";
 export { TaskObject } from "./task/task-object";
 
 const app = createApp();
