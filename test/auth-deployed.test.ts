@@ -16,7 +16,11 @@ describe("outside development", () => {
 		const res = await sendDeployed("/v1/messages");
 		await expectProblem(res, 401, "UNAUTHORIZED");
 		expect(res.headers.get("www-authenticate")).toBe('Bearer realm="taskplane"');
-		await expectProblem(await sendDeployed("/v1/messages", { key: "tp_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }), 401, "UNAUTHORIZED");
+		await expectProblem(
+			await sendDeployed("/v1/messages", { key: "tp_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+			401,
+			"UNAUTHORIZED",
+		);
 		await expectProblem(await sendDeployed("/v1/tasks", { body: { task_name: "demo.sleep" } }), 401, "UNAUTHORIZED");
 
 		const issued = await issueKey(uniqueTenant("prod"));
@@ -68,7 +72,10 @@ describe("browser protections", () => {
 		const preflight = (origin: string, CORS_ORIGINS: string) =>
 			sendDeployed(
 				"/v1/tasks",
-				{ method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" } },
+				{
+					method: "OPTIONS",
+					headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
+				},
 				{ CORS_ORIGINS } as Partial<Env>,
 			);
 		const allowed = await preflight("https://app.example", "https://app.example, https://admin.example");
