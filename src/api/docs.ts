@@ -42,8 +42,15 @@ function docsPolicy(nonce: string): string {
 }
 
 export function registerDocs(app: App) {
+	// Every tenant route takes `Authorization: Bearer <key>`; this gives /docs its Authorize button.
+	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+		type: "http",
+		scheme: "bearer",
+		description: "An API key (`tp_...`), or the ADMIN_TOKEN for /v1/api-keys",
+	});
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
+		security: [{ bearer: [] }],
 		info: {
 			title: "taskplane",
 			version: "0.1.0",
