@@ -35,6 +35,21 @@ describe("rate limit per key", () => {
 		expect((await send("/v1/messages", { key: sibling.key })).status).toBe(200);
 	});
 
+	it("grants a burst of concurrent requests exactly the key's burst", async () => {
+		const issued = await issueKey(uniqueTenant("rl"), ["tasks:read"], { rate_limit: { per_second: 0.01, burst: 5 } });
+		const answers = await Promise.all(Array.from({ length: 12 }, () => send("/v1/messages", { key: issued.key })));
+		const statuses = answers.map((res) => res.status).sort();
+		expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+		expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+	});
+
+	it("does not cut a concurrent burst short when tokens are leased in batches", async () => {
+		// 20/s leases 2 tokens at a time; concurrent requests must share a lease, not each take one.
+		const issued = await issueKey(uniqueTenant("rl"), ["tasks:read"], { rate_limit: { per_second: 20, burst: 10 } });
+		const answers = await Promise.all(Array.from({ length: 10 }, () => send("/v1/messages", { key: issued.key })));
+		expect(answers.map((res) => res.status)).toEqual(Array(10).fill(200));
+	});
+
 	it("uses RATE_LIMIT_PER_SECOND and RATE_LIMIT_BURST for keys without their own limit", async () => {
 		const issued = await issueKey(uniqueTenant("rl"), ["tasks:read"]);
 		const vars = { RATE_LIMIT_PER_SECOND: "0.01", RATE_LIMIT_BURST: "1" } as unknown as Partial<Env>;
