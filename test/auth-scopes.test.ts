@@ -54,4 +54,12 @@ describe("scopes over HTTP", () => {
 		expect(task.status).toBe("SCHEDULED");
 		expect((await send(`/v1/tasks/${task_id}/cancel`, { key: writer.key, body: {} })).status).toBe(200);
 	});
+
+	it("an encoded or dotted path to the keys routes still needs admin", async () => {
+		const writer = await issueKey(uniqueTenant("scopes"), ["tasks:write"]);
+		for (const path of ["/v1/%61pi-keys", "/v1/api-keys/", "/v1/./api-keys", "/v1/x/../api-keys", "/v1/tasks/../api-keys"]) {
+			await expectProblem(await send(path, { key: writer.key }), 403, "FORBIDDEN");
+			await expectProblem(await send(path, { key: writer.key, body: { name: "x", scopes: ["admin"] } }), 403, "FORBIDDEN");
+		}
+	});
 });
