@@ -2,6 +2,9 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+/** The bootstrap secret the suite runs with (test/auth-helpers.ts uses the same). */
+const TEST_ADMIN_TOKEN = "test-admin-token";
+
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 	return {
@@ -11,7 +14,7 @@ export default defineConfig(async () => {
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
 					// The keyless dev tenant is what `npm start` runs as; tests exercise the same path.
-					bindings: { ENVIRONMENT: "development", TEST_MIGRATIONS: migrations },
+					bindings: { ENVIRONMENT: "development", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TEST_MIGRATIONS: migrations },
 				},
 			}),
 		],

@@ -5,13 +5,16 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { allowedMethods } from "./api/allowed-methods";
-import { authenticate } from "./api/auth";
-import { COMPAT_PREFIXES, registerCompatRoutes } from "./api/compat";
+import { registerApiKeyRoutes } from "./api/api-keys";
+import { useAuthentication } from "./api/auth";
+import { registerCompatRoutes } from "./api/compat";
 import { registerDocs } from "./api/docs";
 import { registerHealth } from "./api/health";
+import { limitJsonDepth } from "./api/json-depth";
 import { registerMessageRoutes } from "./api/messages";
 import { registerMetrics } from "./api/metrics";
 import type { AppEnv } from "./api/openapi";
+import { useBrowserProtections } from "./api/security";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
@@ -47,6 +50,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		},
 	});
 	app.use(requestId());
+	useBrowserProtections(app);
 	app.use(
 		bodyLimit({
 			maxSize: MAX_BODY_BYTES,
@@ -55,11 +59,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 			},
 		}),
 	);
-	app.use("/v1/*", authenticate);
-	app.use("/metrics", authenticate);
-	for (const prefix of COMPAT_PREFIXES) {
-		app.use(prefix, authenticate);
-	}
+	useAuthentication(app);
+	app.use(limitJsonDepth);
 
 	registerHealth(app);
 	registerTaskRoutes(app);
@@ -67,6 +68,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerTaskTypes(app);
 	registerMetrics(app);
 	registerCompatRoutes(app);
+	registerApiKeyRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
 

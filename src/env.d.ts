@@ -4,5 +4,7 @@ declare namespace Cloudflare {
 	interface Env {
 		/** "development" only in local `npm start`: enables the keyless dev tenant. */
 		ENVIRONMENT?: string;
+		/** Bootstrap admin bearer token (`wrangler secret put ADMIN_TOKEN`); it manages API keys of every tenant. */
+		ADMIN_TOKEN?: string;
 	}
 }

@@ -4,6 +4,7 @@ import { consumeTasks } from "./execute/consumer";
 import { purgeExpiredHistory } from "./services/retention";
 import { count } from "./usage";
 
+export { RateLimitObject } from "./auth/rate-limit-object";
 export { TaskObject } from "./task/task-object";
 
 const app = createApp();

@@ -1,18 +1,64 @@
-import { createMiddleware } from "hono/factory";
-import { ApiError } from "../errors";
-import type { AppEnv } from "./openapi";
-
 /**
- * Until API keys land, the only caller is the keyless `dev` tenant, and only where
- * ENVIRONMENT=development (written by `npm start` to .dev.vars, never in wrangler.toml).
- * Anywhere else every /v1 request is refused.
+ * Authentication, rate limiting and scopes for every route that serves a tenant's data. The
+ * prefixes are listed once, here; handlers only read `c.var.caller`.
  */
-export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-	if (c.env.ENVIRONMENT !== "development") {
-		throw new ApiError("UNAUTHORIZED", "this deployment accepts no requests until API keys are configured", {
-			headers: { "WWW-Authenticate": 'Bearer realm="taskplane"' },
-		});
+import type { MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { sameSecret } from "../auth/keys";
+import { defaultRateLimit, spendToken } from "../auth/rate-limit";
+import { grants, requiredScope } from "../auth/scopes";
+import { ApiError } from "../errors";
+import { ROOT_TENANT, verifyKey } from "../services/api-keys";
+import type { App, AppEnv } from "./openapi";
+
+/** Every path prefix that needs a caller: ours, the compat adapters', and metrics. */
+// Hono matches "/x/*" against "/x" as well, so one pattern per prefix covers both.
+export const AUTHENTICATED_PATHS = ["/v1/*", "/api/*", "/tasks/*", "/jobs/*", "/messages/*", "/metrics/*"];
+
+const challenge = { "WWW-Authenticate": 'Bearer realm="taskplane"' };
+
+function bearerOf(header: string | undefined): string | null {
+	const match = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
+	return match?.[1] ?? null;
+}
+
+export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+	const development = c.env.ENVIRONMENT === "development";
+	if (!development && !c.env.ADMIN_TOKEN) {
+		// Refuse to run open: a deployment must be given its bootstrap secret first (README).
+		throw new ApiError("UNAVAILABLE", "ADMIN_TOKEN is not set: run `wrangler secret put ADMIN_TOKEN` for this deployment");
 	}
-	c.set("caller", { tenant: "dev", actor: null });
+	const header = c.req.header("authorization");
+	const token = bearerOf(header);
+	if (header !== undefined && token === null) {
+		throw new ApiError("UNAUTHORIZED", "send the key as `Authorization: Bearer <key>`", { headers: challenge });
+	}
+	if (token === null) {
+		if (!development) {
+			throw new ApiError("UNAUTHORIZED", "send an API key as `Authorization: Bearer <key>`", { headers: challenge });
+		}
+		// The keyless dev tenant: local `npm start` only. It administers itself and is not limited.
+		c.set("caller", { tenant: "dev", actor: null, scopes: ["admin"] });
+	} else if (c.env.ADMIN_TOKEN && sameSecret(token, c.env.ADMIN_TOKEN)) {
+		c.set("caller", { tenant: ROOT_TENANT, actor: "admin-token", scopes: ["admin"] });
+	} else {
+		const key = await verifyKey(c.env, c.executionCtx, token);
+		await spendToken(c.env, key.id, key.rateLimit ?? defaultRateLimit(c.env));
+		c.set("caller", key.caller);
+	}
+	const caller = c.var.caller;
+	const needed = requiredScope(c.req.method, c.req.path);
+	if (caller.tenant === ROOT_TENANT && needed !== "admin") {
+		throw new ApiError("FORBIDDEN", "the admin token only manages API keys: create a key for a tenant and use it here");
+	}
+	if (!grants(caller.scopes, needed)) {
+		throw new ApiError("FORBIDDEN", `this key lacks the ${needed} scope`);
+	}
 	await next();
 });
+
+export function useAuthentication(app: App): void {
+	for (const path of AUTHENTICATED_PATHS) {
+		app.use(path, authenticate);
+	}
+}

@@ -28,9 +28,11 @@ const problem = (description: string) => ({
 export const errorResponses = {
 	400: problem("Malformed request (for example, invalid JSON)"),
 	401: problem("No or bad credentials"),
+	403: problem("The key lacks the scope this request needs"),
 	404: problem("Unknown task, or another tenant's"),
 	409: problem("Not allowed in the task's current state"),
 	413: problem("Request body over 256 KiB"),
 	422: problem("A field is invalid; `errors` lists each"),
 	429: problem("Too many requests; see Retry-After"),
+	503: problem("The deployment is not configured (ADMIN_TOKEN is not set)"),
 } as const;

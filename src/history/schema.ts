@@ -3,7 +3,7 @@
  * the tables later features need. Migrations are generated from this file by drizzle-kit.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const tasks = sqliteTable(
 	"tasks",
@@ -69,3 +69,28 @@ export const messages = sqliteTable("messages", {
 	content: text().notNull(),
 	created_at: integer().notNull(),
 });
+
+/**
+ * API keys. The secret itself is never stored: only its SHA-256, found through the key's short
+ * public prefix (unique), so a lookup is one indexed read and a leaked table grants nothing.
+ */
+export const apiKeys = sqliteTable(
+	"api_keys",
+	{
+		id: text().primaryKey(),
+		tenant_id: text().notNull(),
+		name: text().notNull(),
+		prefix: text().notNull(),
+		/** Hex SHA-256 of the whole key string. */
+		hash: text().notNull(),
+		/** JSON array of scopes. */
+		scopes: text().notNull(),
+		/** Per-key overrides of RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST; null uses the vars. */
+		rate_limit_per_second: real(),
+		rate_limit_burst: integer(),
+		created_at: integer().notNull(),
+		last_used_at: integer(),
+		revoked_at: integer(),
+	},
+	(t) => [uniqueIndex("api_keys_prefix").on(t.prefix), index("api_keys_tenant_created").on(t.tenant_id, t.created_at)],
+);

@@ -3,6 +3,7 @@
  * authorise; this maps requests onto the task's object, its cache and its history, and turns
  * the object's refusals into API errors.
  */
+import type { Scope } from "../auth/scopes";
 import { cacheIfFinal, readSnapshot } from "../cache/snapshots";
 import { ApiError } from "../errors";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
@@ -30,6 +31,8 @@ export interface Caller {
 	tenant: string;
 	/** Who created a task: the API key's name, or null in keyless dev mode. */
 	actor: string | null;
+	/** What the caller may do; which scope a request needs is decided in src/auth/scopes.ts. */
+	scopes: readonly Scope[];
 }
 
 function settle(answer: TaskAnswer): Task {

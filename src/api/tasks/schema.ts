@@ -80,7 +80,7 @@ export const CreateTaskBody = z
 			.max(365 * 86400)
 			.optional(),
 		metadata: z
-			.record(z.string().min(1).max(64), z.string().max(512))
+			.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or - (keys are filter names)"), z.string().max(512))
 			.refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `at most ${MAX_METADATA_KEYS} keys`)
 			.optional(),
 	})
