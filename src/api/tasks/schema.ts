@@ -7,6 +7,15 @@ export const TaskIdParam = z.object({
 
 const isoTime = z.string().nullable().openapi({ format: "date-time" });
 
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/**
+ * Any JSON value. Not `z.json()`: its recursion is anonymous, and the OpenAPI generator follows
+ * it until the stack overflows (GET /openapi.json answered 500). Named, it becomes a $ref.
+ */
+export const JsonValue: z.ZodType<Json> = z
+	.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]))
+	.openapi("JsonValue");
+
 export const TaskSchema = z
 	.object({
 		task_id: z.string(),
@@ -52,10 +61,7 @@ export const CreateTaskBody = z
 			.max(200)
 			.regex(/^[A-Za-z0-9_.:/-]+$/, "letters, digits and _ . : / - only")
 			.openapi({ example: "demo.sleep" }),
-		payload: z
-			.json()
-			.optional()
-			.openapi({ example: { duration_seconds: 5 } }),
+		payload: JsonValue.optional().openapi({ example: { duration_seconds: 5 } }),
 		namespace: z
 			.string()
 			.min(1)
