@@ -6,9 +6,10 @@ import { fetchJson, perTask, pool, sleep, summary, UsageMeter, usageDelta, usdPe
 
 /**
  * Nothing counted for this long means the queue, the objects and their projections are done.
- * Generous: under load the local queue can pause for seconds between batches.
+ * Longer than the outbox's 5 s safety alarm, so the alarms a task's last change armed are
+ * counted; generous too, because under load the local queue can pause between batches.
  */
-const QUIET_MS = 5_000;
+const QUIET_MS = 8_000;
 const USAGE_POLL_MS = 200;
 
 async function createAll(url, tasks, concurrency, log) {
