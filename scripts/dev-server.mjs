@@ -75,7 +75,10 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	args.push("--persist-to", persistTo, "--var", "ENVIRONMENT:development", "--log-level", logLevel);
 	args.push("--show-interactive-dev-session=false");
 	// Its own process group, so stop() can end wrangler and the workerd it starts together.
-	const child = spawn(WRANGLER, args, { cwd: ROOT, detached: true, stdio: ["ignore", log, log] });
+	// A private dev registry: the shared one (~/.wrangler/registry) reloads this worker mid-request
+	// whenever any other `wrangler dev` on the machine starts or stops (POSTs then answer 503).
+	const env = { ...process.env, WRANGLER_REGISTRY_PATH: path.join(persistTo, "dev-registry") };
+	const child = spawn(WRANGLER, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", log, log] });
 	const exited = new Promise((resolve) => child.once("exit", resolve));
 	const kill = (signal) => {
 		try {

@@ -44,6 +44,10 @@ export async function pool(items, concurrency, work) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A request the local runtime never answers fails the bench in a minute, not undici's five. */
+const REQUEST_TIMEOUT_MS = 60_000;
+export const timedFetch = (url, init = {}) => fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+
 /**
  * Reads the usage counters. Each read is itself one Worker request (counted before routing),
  * so callers keep `reads` and subtract it: the figures are the tasks' cost, not the bench's.
@@ -54,7 +58,7 @@ export class UsageMeter {
 		this.url = url;
 	}
 	async read() {
-		const response = await fetch(`${this.url}/__usage`);
+		const response = await timedFetch(`${this.url}/__usage`);
 		if (!response.ok) {
 			throw new Error(`GET /__usage answered ${response.status}: is ENVIRONMENT=development?`);
 		}
@@ -84,7 +88,7 @@ export function usdPerMillion(ops) {
 }
 
 export async function fetchJson(url, init) {
-	const response = await fetch(url, init);
+	const response = await timedFetch(url, init);
 	const text = await response.text();
 	let body = null;
 	try {

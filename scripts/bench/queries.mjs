@@ -3,7 +3,7 @@
 // tenant `dev`), then time the list and stats endpoints over it. Endpoints that do not exist
 // yet (404, or 405 where only POST /v1/tasks is routed) report null.
 import { runWrangler } from "../dev-server.mjs";
-import { fetchJson, summary, UsageMeter } from "./measure.mjs";
+import { fetchJson, summary, timedFetch, UsageMeter } from "./measure.mjs";
 
 export const QUERIES = {
 	list: "/v1/tasks?limit=50",
@@ -144,14 +144,14 @@ export async function timeQueries(url, requests, log) {
 			throw new Error(`GET ${path} answered ${probe.status}: ${JSON.stringify(probe.body)}`);
 		}
 		for (let i = 0; i < 3; i++) {
-			await fetch(`${url}${path}`).then((r) => r.arrayBuffer());
+			await timedFetch(`${url}${path}`).then((r) => r.arrayBuffer());
 		}
 		const before = await meter.read();
 		const times = [];
 		const budgetEnd = performance.now() + QUERY_BUDGET_MS;
 		for (let i = 0; i < requests && (i < MIN_REQUESTS || performance.now() < budgetEnd); i++) {
 			const sent = performance.now();
-			const response = await fetch(`${url}${path}`);
+			const response = await timedFetch(`${url}${path}`);
 			await response.arrayBuffer();
 			times.push(performance.now() - sent);
 		}
