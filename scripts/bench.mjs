@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runLifecycle } from "./bench/lifecycle.mjs";
-import { seedTo, timeQueries } from "./bench/queries.mjs";
+import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
 import { applyMigrations, ensureDir, startDevServer } from "./dev-server.mjs";
 
 const { values: options } = parseArgs({
@@ -61,10 +61,17 @@ async function main() {
 	applyMigrations(STATE, logFd);
 	closeSync(logFd);
 	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
-	const lifecycle = await withServer((url) => runLifecycle({ url, tasks, concurrency, eventsSample, log }));
+	const { lifecycle, served } = await withServer(async (url) => ({
+		lifecycle: await runLifecycle({ url, tasks, concurrency, eventsSample, log }),
+		served: await servedQueries(url),
+	}));
 
 	let queries = null;
-	if (!options["skip-queries"]) {
+	if (!options["skip-queries"] && served.length === 0) {
+		log("no list or stats routes in this build: their figures are null");
+		const none = Object.fromEntries(Object.keys(QUERIES).map((name) => [name, null]));
+		queries = Object.fromEntries(rowCounts.map((rows) => [rows, { seed_ms: null, ...none }]));
+	} else if (!options["skip-queries"]) {
 		queries = {};
 		// Seeded with the server stopped: wrangler's local D1 is a SQLite file one process should own.
 		for (const rows of [...rowCounts].sort((a, b) => a - b)) {

@@ -126,6 +126,19 @@ export function seedTo(persistTo, target, log) {
 	return ms;
 }
 
+const missing = (status) => status === 404 || status === 405;
+
+/** Which of QUERIES this build serves: before the history routes land they answer 404 or 405. */
+export async function servedQueries(url) {
+	const served = [];
+	for (const [name, path] of Object.entries(QUERIES)) {
+		if (!missing((await fetchJson(`${url}${path}`)).status)) {
+			served.push(name);
+		}
+	}
+	return served;
+}
+
 /** A slow query gets fewer samples (at least MIN_REQUESTS) so the bench stays within minutes. */
 const QUERY_BUDGET_MS = 20_000;
 const MIN_REQUESTS = 20;
@@ -136,7 +149,7 @@ export async function timeQueries(url, requests, log) {
 	const figures = {};
 	for (const [name, path] of Object.entries(QUERIES)) {
 		const probe = await fetchJson(`${url}${path}`);
-		if (probe.status === 404 || probe.status === 405) {
+		if (missing(probe.status)) {
 			figures[name] = null;
 			continue;
 		}
