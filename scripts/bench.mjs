@@ -1,0 +1,93 @@
+// `npm run bench [-- --tasks N --concurrency C --events-sample K --skip-queries --rows 100000,1000000
+//   --query-requests R --keep --wrangler-log-level info]`: runs taskplane under `wrangler dev` (ports 8820-8829) on a fresh
+// state folder in .bench/, measures the task lifecycle and its billable operations, then the
+// list and stats queries over seeded history, and prints one JSON line on stdout. Progress goes
+// to stderr; wrangler's own output to .bench/wrangler.log.
+import { closeSync, openSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runLifecycle } from "./bench/lifecycle.mjs";
+import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
+import { applyMigrations, ensureDir, startDevServer } from "./dev-server.mjs";
+
+const { values: options } = parseArgs({
+	options: {
+		tasks: { type: "string", default: "2000" },
+		concurrency: { type: "string", default: "50" },
+		"events-sample": { type: "string", default: "100" },
+		"skip-queries": { type: "boolean", default: false },
+		rows: { type: "string", default: "100000,1000000" },
+		"query-requests": { type: "string", default: "200" },
+		keep: { type: "boolean", default: false },
+		"wrangler-log-level": { type: "string", default: "warn" },
+	},
+});
+const positive = (name) => {
+	const n = Number(options[name]);
+	if (!Number.isInteger(n) || n < 1) {
+		throw new Error(`--${name} must be a positive integer`);
+	}
+	return n;
+};
+const tasks = positive("tasks");
+const concurrency = positive("concurrency");
+const eventsSample = positive("events-sample");
+const queryRequests = positive("query-requests");
+const rowCounts = options.rows.split(",").map(Number);
+if (rowCounts.some((n) => !Number.isInteger(n) || n < 1)) {
+	throw new Error("--rows takes positive integers separated by commas, e.g. 100000,1000000");
+}
+
+const BENCH_DIR = ensureDir(path.resolve(import.meta.dirname, "..", ".bench"));
+const STATE = path.join(BENCH_DIR, "state");
+const LOG_FILE = path.join(BENCH_DIR, "wrangler.log");
+const PORTS = [8820, 8829];
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+async function withServer(work) {
+	const server = await startDevServer({ ports: PORTS, persistTo: STATE, logFile: LOG_FILE, logLevel: options["wrangler-log-level"] });
+	try {
+		return await work(server.url);
+	} finally {
+		await server.stop();
+	}
+}
+
+async function main() {
+	rmSync(STATE, { recursive: true, force: true });
+	rmSync(LOG_FILE, { force: true });
+	const logFd = openSync(LOG_FILE, "a");
+	applyMigrations(STATE, logFd);
+	closeSync(logFd);
+	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
+	const { lifecycle, served } = await withServer(async (url) => ({
+		lifecycle: await runLifecycle({ url, tasks, concurrency, eventsSample, log }),
+		served: await servedQueries(url),
+	}));
+
+	let queries = null;
+	if (!options["skip-queries"] && served.length === 0) {
+		log("no list or stats routes in this build: their figures are null");
+		const none = Object.fromEntries(Object.keys(QUERIES).map((name) => [name, null]));
+		queries = Object.fromEntries(rowCounts.map((rows) => [rows, { seed_ms: null, ...none }]));
+	} else if (!options["skip-queries"]) {
+		queries = {};
+		// Seeded with the server stopped: wrangler's local D1 is a SQLite file one process should own.
+		for (const rows of [...rowCounts].sort((a, b) => a - b)) {
+			const seedMs = seedTo(STATE, rows, log);
+			queries[rows] = { seed_ms: seedMs, ...(await withServer((url) => timeQueries(url, queryRequests, log))) };
+		}
+	}
+
+	const result = { tasks, concurrency, ...lifecycle, queries, machine: { cpus: availableParallelism(), node: process.version } };
+	process.stdout.write(`${JSON.stringify(result)}\n`);
+	if (!options.keep) {
+		rmSync(STATE, { recursive: true, force: true });
+	}
+}
+
+main().catch((error) => {
+	log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+	process.exitCode = 1;
+});

@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { applyMigrations, startDevServer } from "../../scripts/dev-server.mjs";
+
+declare module "vitest" {
+	export interface ProvidedContext {
+		baseUrl: string;
+	}
+}
+
+/** Starts `wrangler dev` (ports 8810-8819) on a fresh state folder; wrangler's log stays in /tmp. */
+export default async function setup(project: TestProject) {
+	const state = mkdtempSync(path.join(tmpdir(), "taskplane-e2e-"));
+	const logFile = `${state}.log`;
+	applyMigrations(state);
+	const server = await startDevServer({ ports: [8810, 8819], persistTo: state, logFile });
+	console.log(`e2e: wrangler dev at ${server.url}, log in ${logFile}`);
+	project.provide("baseUrl", server.url);
+	return async () => {
+		await server.stop();
+		rmSync(state, { recursive: true, force: true });
+	};
+}
