@@ -40,7 +40,7 @@ if (rowCounts.some((n) => !Number.isInteger(n) || n < 1)) {
 }
 
 const BENCH_DIR = ensureDir(path.resolve(import.meta.dirname, "..", ".bench"));
-const STATE = path.join(BENCH_DIR, "state");
+const STATE = process.env.BENCH_STATE ?? path.join(BENCH_DIR, "state");
 const LOG_FILE = path.join(BENCH_DIR, "wrangler.log");
 const PORTS = [8820, 8829];
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
