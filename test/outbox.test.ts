@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTask as firstState } from "../src/task/machine";
-import { emptyOutbox, flushOutbox, outboxDeadline } from "../src/task/outbox";
+import { emptyOutbox, flushOutbox, outboxDeadline, scheduleHistoryWrite } from "../src/task/outbox";
 import type { TaskRecord } from "../src/task/task";
 
 const NOW = Date.parse("2026-11-01T00:00:00Z");
@@ -54,5 +54,30 @@ describe("an attempt the queue never delivered", () => {
 	it("owes nothing once the attempt has started", () => {
 		const record = { ...queuedRecord(), status: "PROCESSING" as const };
 		expect(outboxDeadline({ ...emptyOutbox(), enqueued_at: NOW, history_version: record.version }, record)).toBeNull();
+	});
+});
+
+describe("history writes", () => {
+	it("go at once for creation and the end, and after a second for what lies between", () => {
+		const outbox = emptyOutbox();
+		const queued = queuedRecord();
+		scheduleHistoryWrite(outbox, queued, NOW);
+		expect(outbox.history_due_at).toBe(NOW);
+		Object.assign(outbox, { history_version: queued.version, last_history_write_at: NOW });
+
+		const started = { ...queued, status: "PROCESSING" as const, version: queued.version + 1 };
+		scheduleHistoryWrite(outbox, started, NOW + 5_000);
+		expect(outbox.history_due_at).toBe(NOW + 6_000);
+		expect(outboxDeadline(outbox, started)).toBe(NOW + 6_000);
+
+		// Progress while the PROCESSING write waits keeps its turn rather than pushing it back.
+		const progressed = { ...started, version: started.version + 1 };
+		scheduleHistoryWrite(outbox, progressed, NOW + 5_500);
+		expect(outbox.history_due_at).toBe(NOW + 6_000);
+
+		// Finishing inside the interval: the end goes at once and the PROCESSING write never does.
+		const completed = { ...progressed, status: "COMPLETED" as const, version: progressed.version + 1 };
+		scheduleHistoryWrite(outbox, completed, NOW + 5_600);
+		expect(outbox.history_due_at).toBe(NOW + 5_600);
 	});
 });

@@ -57,9 +57,20 @@ export function emptyOutbox(): Outbox {
 	};
 }
 
+/**
+ * Creation and the end go to D1 at once. An intermediate state waits a coalescing interval, so a
+ * task that starts and finishes within it is written twice (created, finished), not three
+ * times: at D1's price per row and index entry that is most of a task's cost. A write already
+ * waiting keeps its turn, so a stream of progress reports cannot postpone it for ever.
+ */
 export function scheduleHistoryWrite(outbox: Outbox, record: TaskRecord, now: number): void {
 	const urgent = outbox.history_version === 0 || isTerminal(record.status);
-	outbox.history_due_at = urgent ? now : Math.max(now, outbox.last_history_write_at + HISTORY_COALESCE_MS);
+	const alreadyWaiting = record.version - 1 > outbox.history_version && outbox.history_due_at > now;
+	if (urgent) {
+		outbox.history_due_at = now;
+	} else if (!alreadyWaiting) {
+		outbox.history_due_at = Math.max(now, outbox.last_history_write_at) + HISTORY_COALESCE_MS;
+	}
 	outbox.committed_at = now;
 }
 
@@ -79,7 +90,12 @@ export function outboxDeadline(outbox: Outbox, record: TaskRecord): number | nul
 	if (outbox.retry_at !== null) {
 		return outbox.retry_at;
 	}
-	return Math.max(outbox.history_due_at, outbox.committed_at + SAFETY_MS);
+	// A coalesced write waits for its turn; anything due now is being flushed, and the safety
+	// deadline only catches a flush that never finished.
+	if (!enqueuePending(outbox, record) && outbox.history_due_at > outbox.committed_at) {
+		return outbox.history_due_at;
+	}
+	return outbox.committed_at + SAFETY_MS;
 }
 
 export async function flushOutbox(env: Env, stored: { record: TaskRecord; outbox: Outbox }, now: number): Promise<void> {

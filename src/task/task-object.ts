@@ -314,9 +314,9 @@ export class TaskObject extends DurableObject<Env> {
 			times.push(outboxAt);
 		}
 		const next = times.length > 0 ? Math.min(...times) : null;
-		// An alarm already due sooner will fire and re-arm from the state it finds then, so
-		// leaving it costs one invocation where moving it would cost a storage write.
-		if (this.armedAt === null ? next === null : next === null || this.armedAt <= next) {
+		// Armed exactly at the earliest deadline: leaving an earlier, obsolete alarm in place
+		// would not save its write (it re-arms when it fires) and would add an invocation.
+		if (next === this.armedAt) {
 			return;
 		}
 		this.armedAt = next;
