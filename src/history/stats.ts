@@ -12,15 +12,20 @@ export interface TaskGroup {
 	duration_count: number;
 }
 
+/** The columns of a TaskGroup, for every query that groups tasks by status and type. */
+function groupColumns() {
+	return {
+		status: tasks.status,
+		task_type: tasks.task_type,
+		count: count(),
+		duration_sum: sql<number>`coalesce(${sum(tasks.duration_seconds)}, 0)`.mapWith(Number),
+		duration_count: count(tasks.duration_seconds),
+	};
+}
+
 export function taskGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 	return db
-		.select({
-			status: tasks.status,
-			task_type: tasks.task_type,
-			count: count(),
-			duration_sum: sql<number>`coalesce(${sum(tasks.duration_seconds)}, 0)`.mapWith(Number),
-			duration_count: count(tasks.duration_seconds),
-		})
+		.select(groupColumns())
 		.from(tasks)
 		.where(and(...taskConditions(db, tenant, q, false)))
 		.groupBy(tasks.status, tasks.task_type);
@@ -68,14 +73,7 @@ export async function taskMetrics(db: HistoryDb, tenant: string): Promise<TaskMe
 		DURATION_BUCKETS.map((le, i) => [`le_${i}`, sql<number>`coalesce(sum(${tasks.duration_seconds} <= ${le}), 0)`.mapWith(Number)]),
 	);
 	const rows = await db
-		.select({
-			status: tasks.status,
-			task_type: tasks.task_type,
-			count: count(),
-			duration_sum: sql<number>`coalesce(${sum(tasks.duration_seconds)}, 0)`.mapWith(Number),
-			duration_count: count(tasks.duration_seconds),
-			...buckets,
-		})
+		.select({ ...groupColumns(), ...buckets })
 		.from(tasks)
 		.where(and(...taskConditions(db, tenant, {}, false)))
 		.groupBy(tasks.status, tasks.task_type);

@@ -1,4 +1,4 @@
-/** What the compat adapters share: slash twins, filter intersections, tags for /docs. */
+/** What the compat adapters share: slash twins, /jobs/ aliases, filter intersections, tags for /docs. */
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { App, AppEnv } from "../openapi";
 
@@ -17,6 +17,20 @@ export function registerWithTwin<R extends RouteConfig>(app: App, route: R, hand
 	const twin = route.path.endsWith("/") ? route.path.slice(0, -1) : `${route.path}/`;
 	app.openapi(route, handler);
 	app.openapi({ ...route, path: twin, hide: true }, handler);
+}
+
+/**
+ * Registers a route (with its twin) and again at the Celery manager's legacy `/jobs/…` path:
+ * the same request, responses and handler; only the path and the summary differ.
+ */
+export function registerWithJobsAlias<R extends RouteConfig>(
+	app: App,
+	route: R,
+	alias: { path: string; summary: string },
+	handler: RouteHandler<R, AppEnv>,
+): void {
+	registerWithTwin(app, route, handler);
+	registerWithTwin(app, { ...route, ...alias, description: undefined }, handler);
 }
 
 /** Keeps the words of `a` that are also in `b`: two filters on the same field both apply. */

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { listTasks } from "../../../services/history";
 import { type App, errorResponses } from "../../openapi";
-import { registerWithTwin, TAGS } from "../shared";
+import { registerWithJobsAlias, TAGS } from "../shared";
 import { ApiTaskListQuery, filtersOf, orderOf } from "./query";
 import { ApiTaskSchema, apiTaskOf } from "./schema";
 
@@ -11,8 +11,6 @@ const ApiTaskList = z
 	.object({ tasks: z.array(ApiTaskSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
 	.openapi("ApiTaskList");
 
-const responses = { 200: { description: "A page of tasks", content: { "application/json": { schema: ApiTaskList } } }, ...errorResponses };
-
 const list = createRoute({
 	method: "get",
 	path: "/api/tasks",
@@ -21,31 +19,21 @@ const list = createRoute({
 	description:
 		"Filters of both systems; filters on the same field (status and state, type and task_type) must both match. Default limit: 50 (Mindia) on `/api/tasks`, 100 (the Celery manager) on `/api/tasks/` and `/jobs/`.",
 	request: { query: ApiTaskListQuery },
-	responses,
-});
-
-const legacy = createRoute({
-	method: "get",
-	path: "/jobs/",
-	tags: [TAGS.apiTasks],
-	summary: "List tasks (the Celery manager's legacy alias of /api/tasks/)",
-	request: { query: ApiTaskListQuery },
-	responses,
+	responses: { 200: { description: "A page of tasks", content: { "application/json": { schema: ApiTaskList } } }, ...errorResponses },
 });
 
 export function registerApiTaskList(app: App) {
-	for (const route of [list, legacy]) {
-		registerWithTwin(app, route, async (c) => {
-			const q = c.req.valid("query");
-			// Mindia documents 50 and never writes the trailing slash; the Celery manager always does, and documents 100.
-			const limit = Math.min(q.limit ?? (c.req.path.endsWith("/") ? 100 : 50), MAX_LIMIT);
-			const order_by = orderOf(q.order_by);
-			const filters = filtersOf(q);
-			if (filters === null) {
-				return c.json({ tasks: [], total: 0, limit, offset: q.offset }, 200);
-			}
-			const page = await listTasks(c.env, c.var.caller.tenant, { ...filters, limit, offset: q.offset, ...(order_by ? { order_by } : {}) });
-			return c.json({ tasks: page.tasks.map(apiTaskOf), total: page.total, limit: page.limit, offset: page.offset }, 200);
-		});
-	}
+	const alias = { path: "/jobs/", summary: "List tasks (the Celery manager's legacy alias of /api/tasks/)" };
+	registerWithJobsAlias(app, list, alias, async (c) => {
+		const q = c.req.valid("query");
+		// Mindia documents 50 and never writes the trailing slash; the Celery manager always does, and documents 100.
+		const limit = Math.min(q.limit ?? (c.req.path.endsWith("/") ? 100 : 50), MAX_LIMIT);
+		const order_by = orderOf(q.order_by);
+		const filters = filtersOf(q);
+		if (filters === null) {
+			return c.json({ tasks: [], total: 0, limit, offset: q.offset }, 200);
+		}
+		const page = await listTasks(c.env, c.var.caller.tenant, { ...filters, limit, offset: q.offset, ...(order_by ? { order_by } : {}) });
+		return c.json({ tasks: page.tasks.map(apiTaskOf), total: page.total, limit: page.limit, offset: page.offset }, 200);
+	});
 }
