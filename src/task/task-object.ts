@@ -21,23 +21,11 @@ import {
 	type TransitionNote,
 	transition,
 } from "./machine";
-import { emptyOutbox, flushOutbox, type Outbox, outboxDeadline, scheduleHistoryWrite } from "./outbox";
+import { emptyOutbox, flushOutbox, outboxDeadline, scheduleHistoryWrite } from "./outbox";
 import { type ItemError, type Task, type TaskProgress, type TaskRecord, toPublicTask } from "./task";
+import { type StoredTask, type TaskEventEntry, TaskStorage } from "./task-storage";
 
-export interface TaskEventEntry extends Partial<TransitionNote> {
-	seq: number;
-	at: string;
-	type: string;
-	message: string;
-	data: Record<string, unknown> | null;
-}
-
-interface Stored {
-	record: TaskRecord;
-	transitions: TaskEventEntry[];
-	outbox: Outbox;
-	fingerprint: string | null;
-}
+export type { TaskEventEntry } from "./task-storage";
 
 export type Refusal = { ok: false; code: "CONFLICT" | "STALE_ATTEMPT" | "NOT_FOUND" | "IDEMPOTENCY_MISMATCH"; reason: string };
 export type TaskAnswer = { ok: true; task: Task; created?: boolean } | Refusal;
@@ -49,17 +37,11 @@ export interface AttemptSpec {
 	attempt: number;
 }
 
-const SCHEMA = [
-	`CREATE TABLE IF NOT EXISTS task (
-		id INTEGER PRIMARY KEY CHECK (id = 1),
-		record TEXT NOT NULL, transitions TEXT NOT NULL, outbox TEXT NOT NULL, fingerprint TEXT)`,
-	"CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, attempt INTEGER NOT NULL, message TEXT NOT NULL, data TEXT)",
-];
-
 const notFound: Refusal = { ok: false, code: "NOT_FOUND", reason: "task not found" };
 
 export class TaskObject extends DurableObject<Env> {
-	private stored: Stored | null | undefined;
+	private readonly storage: TaskStorage;
+	private stored: StoredTask | null | undefined;
 	private nextSeq = 1;
 	private armedAt: number | null = null;
 	private flushing: Promise<void> | null = null;
@@ -69,13 +51,7 @@ export class TaskObject extends DurableObject<Env> {
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.createSchema();
-	}
-
-	private createSchema(): void {
-		for (const statement of SCHEMA) {
-			this.ctx.storage.sql.exec(statement);
-		}
+		this.storage = new TaskStorage(ctx.storage);
 	}
 
 	async create(spec: NewTask, fingerprint: string | null): Promise<TaskAnswer> {
@@ -107,11 +83,7 @@ export class TaskObject extends DurableObject<Env> {
 		if (!stored) {
 			return null;
 		}
-		const logs = this.ctx.storage.sql
-			.exec<{ seq: number; at: string; message: string; data: string | null }>("SELECT seq, at, message, data FROM log ORDER BY seq")
-			.toArray()
-			.map((row) => ({ seq: row.seq, at: row.at, type: "log", message: row.message, data: row.data ? JSON.parse(row.data) : null }));
-		return [...stored.transitions, ...logs].sort((a, b) => a.seq - b.seq);
+		return [...stored.transitions, ...this.storage.logs()].sort((a, b) => a.seq - b.seq);
 	}
 
 	/** Server-Sent Events: the snapshot at once, then each change until a terminal state. */
@@ -146,15 +118,7 @@ export class TaskObject extends DurableObject<Env> {
 			return fenced;
 		}
 		const line = { seq: this.nextSeq++, at: new Date().toISOString(), attempt, message, data };
-		const cursor = this.ctx.storage.sql.exec(
-			"INSERT INTO log (seq, at, attempt, message, data) VALUES (?, ?, ?, ?, ?)",
-			line.seq,
-			line.at,
-			attempt,
-			message,
-			data === null ? null : JSON.stringify(data),
-		);
-		count("do_rows_written", cursor.rowsWritten);
+		this.storage.appendLog(line);
 		this.live.logged(stored.record.task_id, line);
 		return { ok: true, cancel_requested: stored.record.cancel_requested };
 	}
@@ -181,7 +145,7 @@ export class TaskObject extends DurableObject<Env> {
 	 */
 	override async alarm(): Promise<void> {
 		count("do_requests");
-		const firedFor = this.armedAt ?? (await this.ctx.storage.getAlarm()) ?? 0;
+		const firedFor = this.armedAt ?? (await this.storage.getAlarm()) ?? 0;
 		this.armedAt = null;
 		const stored = this.load();
 		if (!stored) {
@@ -200,11 +164,8 @@ export class TaskObject extends DurableObject<Env> {
 	}
 
 	private async purge(): Promise<void> {
-		await this.ctx.storage.deleteAlarm();
-		await this.ctx.storage.deleteAll();
-		// deleteAll drops the SQL tables too, and this instance may live on (a reused
-		// Idempotency-Key names the same object): without them its next write would fail.
-		this.createSchema();
+		await this.storage.wipe();
+		this.armedAt = null;
 		this.stored = null;
 		this.nextSeq = 1;
 	}
@@ -269,19 +230,8 @@ export class TaskObject extends DurableObject<Env> {
 		stored.record = current;
 		const entries = notes.map((n) => ({ seq: this.nextSeq++, at, ...n }));
 		stored.transitions.push(...entries);
-		this.ctx.storage.transactionSync(() => this.writeRow(stored));
+		this.storage.save(stored);
 		this.live.changed(before, current, entries);
-	}
-
-	private writeRow(stored: Stored): void {
-		const cursor = this.ctx.storage.sql.exec(
-			"INSERT OR REPLACE INTO task (id, record, transitions, outbox, fingerprint) VALUES (1, ?, ?, ?, ?)",
-			JSON.stringify(stored.record),
-			JSON.stringify(stored.transitions),
-			JSON.stringify(stored.outbox),
-			stored.fingerprint,
-		);
-		count("do_rows_written", cursor.rowsWritten);
 	}
 
 	/** Single-flight: a flush asked for while one runs makes that one go round again. */
@@ -307,7 +257,7 @@ export class TaskObject extends DurableObject<Env> {
 		return this.flushing;
 	}
 
-	private async arm(stored: Stored): Promise<void> {
+	private async arm(stored: StoredTask): Promise<void> {
 		const times = deadlines(stored.record, this.purgeAfterMs()).map((d) => d.at);
 		const outboxAt = outboxDeadline(stored.outbox, stored.record);
 		if (outboxAt !== null) {
@@ -320,35 +270,19 @@ export class TaskObject extends DurableObject<Env> {
 			return;
 		}
 		this.armedAt = next;
-		if (next === null) {
-			await this.ctx.storage.deleteAlarm();
-		} else {
-			await this.ctx.storage.setAlarm(next);
-		}
-		count("do_rows_written");
+		await this.storage.setAlarm(next);
 	}
 
-	private load(): Stored | null {
-		if (this.stored !== undefined) {
-			return this.stored;
+	private load(): StoredTask | null {
+		if (this.stored === undefined) {
+			const loaded = this.storage.load();
+			this.stored = loaded?.stored ?? null;
+			this.nextSeq = (loaded?.lastSeq ?? 0) + 1;
 		}
-		const row = this.ctx.storage.sql
-			.exec<{ record: string; transitions: string; outbox: string; fingerprint: string | null }>(
-				"SELECT record, transitions, outbox, fingerprint FROM task WHERE id = 1",
-			)
-			.toArray()[0];
-		if (!row) {
-			this.stored = null;
-			return null;
-		}
-		const transitions = JSON.parse(row.transitions) as TaskEventEntry[];
-		const lastLog = this.ctx.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM log").one().seq ?? 0;
-		this.nextSeq = Math.max(lastLog, transitions.at(-1)?.seq ?? 0) + 1;
-		this.stored = { record: JSON.parse(row.record), transitions, outbox: JSON.parse(row.outbox), fingerprint: row.fingerprint };
 		return this.stored;
 	}
 
-	private require(): Stored {
+	private require(): StoredTask {
 		const stored = this.load();
 		if (!stored) {
 			throw new Error("task state used before it exists");
