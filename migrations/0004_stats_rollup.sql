@@ -30,3 +30,6 @@ CREATE TABLE `task_stats_hourly` (
 	`b21` integer DEFAULT 0 NOT NULL,
 	PRIMARY KEY(`tenant_id`, `hour`, `task_type`, `status`)
 );
+--> statement-breakpoint
+DROP INDEX `tasks_tenant_status_created`;--> statement-breakpoint
+CREATE INDEX `tasks_tenant_status_created` ON `tasks` (`tenant_id`,`status`,`created_at`,`task_type`);

@@ -71,11 +71,7 @@ describe("EXPLAIN QUERY PLAN of statistics", () => {
 	const window = { created_from: Date.now() - 24 * 3_600_000, created_to: Date.now() };
 	it.each([
 		["the last 24 hours", window, ["task_stats_hourly_1", "tasks_tenant_status_created", "tasks_tenant_created"]],
-		[
-			"a type",
-			{ ...window, task_type: ["etl"] },
-			["task_stats_hourly_1", "tasks_tenant_(status|type)_created", "tasks_tenant_type_created"],
-		],
+		["a type", { ...window, task_type: ["etl"] }, ["task_stats_hourly_1", "tasks_tenant_status_created", "tasks_tenant_type_created"]],
 		["a namespace", { ...window, namespace: "imports" }, ["tasks_tenant_namespace_created"]],
 	])("over %s searches %s", async (_name, query, indexes) => {
 		const queries = statsQueries(db, "plan", query);
@@ -85,6 +81,10 @@ describe("EXPLAIN QUERY PLAN of statistics", () => {
 			expect(details[i]?.join("\n")).toMatch(new RegExp(`USING (COVERING )?INDEX (sqlite_autoindex_)?${index}`));
 		}
 		expect(details.flat().filter((d) => /^SCAN (tasks|task_stats_hourly)\b/.test(d))).toEqual([]);
+		if (indexes.length > 1) {
+			// Live tasks are counted from the status index alone, with no table lookups.
+			expect(details[1]?.join("\n")).toMatch(/USING COVERING INDEX/);
+		}
 	});
 });
 

@@ -36,7 +36,9 @@ export const tasks = sqliteTable(
 	// range-scan the tenant's created_at index. Measured in test/history-indexes.test.ts.
 	(t) => [
 		index("tasks_tenant_created").on(t.tenant_id, t.created_at),
-		index("tasks_tenant_status_created").on(t.tenant_id, t.status, t.created_at),
+		// task_type rides along (no extra row: the entry is rewritten on every status change anyway)
+		// so statistics count live tasks by status and type from the index alone (stats.ts).
+		index("tasks_tenant_status_created").on(t.tenant_id, t.status, t.created_at, t.task_type),
 		index("tasks_tenant_type_created").on(t.tenant_id, t.task_type, t.created_at),
 		// Partial: most tasks live in `default` and cost no row here; a `default` filter walks
 		// tasks_tenant_created instead, where nearly every row matches (list.ts).
