@@ -5,8 +5,7 @@
  * write, retention and a backfill share one statement shape.
  */
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
-import type { Task } from "../task/task";
-import { TERMINAL_STATUSES } from "../task/task";
+import { isTerminal, type Task, TERMINAL_STATUSES } from "../task/task";
 import type { HistoryDb } from "./db";
 import { ROLLUP_BUCKETS, taskStatsHourly, tasks } from "./schema";
 
@@ -68,7 +67,7 @@ export function rollupSnapshotWrites(db: HistoryDb, tenant: string, task: Task, 
 		sql`t.task_id = ${task.task_id} AND t.version < ${task.version} AND NOT (${same("t")})`,
 		-1,
 	);
-	if (!(TERMINAL_STATUSES as readonly string[]).includes(task.status)) {
+	if (!isTerminal(task.status)) {
 		return [out] as const;
 	}
 	const incoming = sql`(SELECT ${tenant} AS tenant_id, ${created} AS created_at, ${task.task_type} AS task_type,
