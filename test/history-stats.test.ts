@@ -37,10 +37,11 @@ describe("taskStats", () => {
 			completed: 22,
 			failed: 3,
 			canceled: 1,
-			// Durations 1..20, 50 ×3, 100 ×2: mean 560 / 25; nearest rank 13 and 24 of 25.
+			// Durations 1..20, 50 ×3, 100 ×2: mean 560 / 25; nearest rank 13 and 24 of 25, interpolated
+			// in their buckets: 13 is the 3rd of 10 in (10, 20]; 24 is the 1st of 2 in (60, 120].
 			average_duration_seconds: 22.4,
 			p50_duration_seconds: 13,
-			p95_duration_seconds: 100,
+			p95_duration_seconds: 90,
 			success_rate: 0.8462,
 			window: { hours_ago: 24, from: new Date(now - 24 * HOUR).toISOString(), to: new Date(now).toISOString() },
 		});
@@ -48,7 +49,8 @@ describe("taskStats", () => {
 
 	it("filters by type and namespace, and widens or drops the window", async () => {
 		const email = await taskStats(env, "stats", { task_type: ["email"] }, now);
-		expect(email).toMatchObject({ total: 9, completed: 2, failed: 3, p50_duration_seconds: 50, success_rate: 0.3333 });
+		// Rank 3 of 5 is the last of the three 50s, in the bucket (30, 60]: its upper bound.
+		expect(email).toMatchObject({ total: 9, completed: 2, failed: 3, p50_duration_seconds: 60, success_rate: 0.3333 });
 		expect((await taskStats(env, "stats", { namespace: "mail" }, now)).total).toBe(1);
 		expect((await taskStats(env, "stats", { hours_ago: 72 }, now)).total).toBe(30);
 		const all = await taskStats(env, "stats", { hours_ago: null }, now);

@@ -2,6 +2,8 @@
 // (a recursive CTE generates them, varied in status, type, namespace, age and metadata, for
 // tenant `dev`), then time the list and stats endpoints over it. Endpoints that do not exist
 // yet (404, or 405 where only POST /v1/tasks is routed) report null.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { runWrangler } from "../dev-server.mjs";
 import { fetchJson, summary, timedFetch, UsageMeter } from "./measure.mjs";
 
@@ -100,7 +102,8 @@ function d1(persistTo, sql) {
 
 function tableState(persistTo) {
 	const sql = `SELECT count(*) AS rows, coalesce(max(rowid), 0) AS last_rowid,
-		(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'task_metadata') AS has_metadata FROM tasks`;
+		(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'task_metadata') AS has_metadata,
+		(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'task_stats_hourly') AS has_rollup FROM tasks`;
 	return d1(persistTo, sql.replace(/\s+/g, " "))[0].results[0];
 }
 
@@ -119,11 +122,24 @@ export function seedTo(persistTo, target, log) {
 			SELECT tenant_id, 'company_id', json_extract(metadata, '$.company_id'), created_at, task_id FROM tasks
 			WHERE rowid > ${state.last_rowid} AND created_by = 'seed'`);
 	}
+	if (state.has_rollup) {
+		// The statistics rollup, rebuilt by the migration that backfills it on deploy.
+		statements.push("DELETE FROM task_stats_hourly", rollupBackfillSql());
+	}
 	const started = performance.now();
 	d1(persistTo, statements.join("; ").replace(/\s+/g, " "));
 	const ms = Math.round(performance.now() - started);
 	log(`seeded ${target - state.rows} rows (now ${target}) in ${ms} ms`);
 	return ms;
+}
+
+function rollupBackfillSql() {
+	const dir = path.resolve(import.meta.dirname, "..", "..", "migrations");
+	const file = readdirSync(dir).find((name) => name.endsWith("_stats_rollup_backfill.sql"));
+	return readFileSync(path.join(dir, file), "utf8")
+		.replace(/--[^\n]*\n/g, "")
+		.trim()
+		.replace(/;$/, "");
 }
 
 const missing = (status) => status === 404 || status === 405;

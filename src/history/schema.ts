@@ -36,7 +36,9 @@ export const tasks = sqliteTable(
 	// range-scan the tenant's created_at index. Measured in test/history-indexes.test.ts.
 	(t) => [
 		index("tasks_tenant_created").on(t.tenant_id, t.created_at),
-		index("tasks_tenant_status_created").on(t.tenant_id, t.status, t.created_at),
+		// task_type rides along (no extra row: the entry is rewritten on every status change anyway)
+		// so statistics count live tasks by status and type from the index alone (stats.ts).
+		index("tasks_tenant_status_created").on(t.tenant_id, t.status, t.created_at, t.task_type),
 		index("tasks_tenant_type_created").on(t.tenant_id, t.task_type, t.created_at),
 		// Partial: most tasks live in `default` and cost no row here; a `default` filter walks
 		// tasks_tenant_created instead, where nearly every row matches (list.ts).
@@ -60,6 +62,40 @@ export const taskMetadata = sqliteTable(
 		task_id: text().notNull(),
 	},
 	(t) => [primaryKey({ columns: [t.tenant_id, t.key, t.value, t.created_at, t.task_id] })],
+);
+
+/**
+ * Upper bounds (seconds) of the rollup's duration buckets, a superset of the /metrics histogram's
+ * (stats.ts DURATION_BUCKETS); column b{i} counts durations in (bound[i-1], bound[i]], and the
+ * last column those above every bound.
+ */
+export const ROLLUP_BUCKETS = [
+	0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+] as const;
+
+const bucketColumns = () =>
+	Object.fromEntries([...ROLLUP_BUCKETS, Number.POSITIVE_INFINITY].map((_, i) => [`b${i}`, integer().notNull().default(0)]));
+
+/**
+ * Finished tasks counted per tenant, hour of creation, type and status, so statistics over a
+ * window read a few hundred rows instead of every task in it (history/rollup.ts). It is written
+ * in the same batch as the snapshot that makes a task terminal (or takes it out of a terminal
+ * status), and decremented by retention with the rows it deletes. Live tasks are not in it.
+ */
+export const taskStatsHourly = sqliteTable(
+	"task_stats_hourly",
+	{
+		tenant_id: text().notNull(),
+		/** Epoch ms of the start of the hour the tasks were created in. */
+		hour: integer().notNull(),
+		task_type: text().notNull(),
+		status: text().notNull(),
+		count: integer().notNull(),
+		duration_count: integer().notNull(),
+		duration_sum: real().notNull(),
+		...bucketColumns(),
+	},
+	(t) => [primaryKey({ columns: [t.tenant_id, t.hour, t.task_type, t.status] })],
 );
 
 export const messages = sqliteTable("messages", {

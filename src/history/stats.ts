@@ -1,7 +1,9 @@
-/** Aggregates over history for statistics and metrics: each one query over an index. */
-import { and, count, isNotNull, sql, sum } from "drizzle-orm";
+/** Aggregates over history for statistics and metrics: statistics read the hourly rollup where they can. */
+import { and, count, sql, sum } from "drizzle-orm";
+import { isTerminal, TASK_STATUSES } from "../task/task";
 import type { HistoryDb } from "./db";
 import { type TaskQuery, taskConditions } from "./list";
+import { BUCKET_COUNT, bucketPercentile, durationBucketsColumn, HOUR_MS, rollupGroupsQuery } from "./rollup";
 import { tasks } from "./schema";
 
 export interface TaskGroup {
@@ -23,34 +25,61 @@ function groupColumns() {
 	};
 }
 
+/** Per (status, type) over raw rows, with the rollup's duration buckets as a JSON array. */
 export function taskGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 	return db
-		.select(groupColumns())
+		.select({ ...groupColumns(), buckets: durationBucketsColumn() })
 		.from(tasks)
 		.where(and(...taskConditions(db, tenant, q, false)))
 		.groupBy(tasks.status, tasks.task_type);
 }
 
-/**
- * The nearest-rank 50th and 95th percentile durations, ranked by a window function so the
- * database returns one row rather than every duration.
- */
-export function durationPercentilesQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
-	const ranked = db
-		.select({
-			duration: sql<number>`${tasks.duration_seconds}`.as("duration"),
-			rank: sql<number>`row_number() over (order by ${tasks.duration_seconds})`.as("rank"),
-			n: sql<number>`count(*) over ()`.as("n"),
-		})
-		.from(tasks)
-		.where(and(...taskConditions(db, tenant, q, false), isNotNull(tasks.duration_seconds)))
-		.as("ranked");
+const LIVE_STATUSES = TASK_STATUSES.filter((s) => !isTerminal(s));
+
+/** Live tasks have no duration: counting them by status and type reads the status index alone. */
+function liveGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 	return db
 		.select({
-			p50: sql<number | null>`max(case when ${ranked.rank} = (${ranked.n} * 50 + 99) / 100 then ${ranked.duration} end)`,
-			p95: sql<number | null>`max(case when ${ranked.rank} = (${ranked.n} * 95 + 99) / 100 then ${ranked.duration} end)`,
+			status: tasks.status,
+			task_type: tasks.task_type,
+			count: count(),
+			// Named: D1 returns rows keyed by column name, so two bare `0` columns would collapse.
+			duration_sum: sql<number>`0`.mapWith(Number).as("duration_sum"),
+			duration_count: sql<number>`0`.mapWith(Number).as("duration_count"),
+			buckets: sql<string>`'[]'`.as("buckets"),
 		})
-		.from(ranked);
+		.from(tasks)
+		.where(and(...taskConditions(db, tenant, { ...q, status: LIVE_STATUSES }, false)))
+		.groupBy(tasks.status, tasks.task_type);
+}
+
+type StatsQuery = ReturnType<typeof taskGroupsQuery> | ReturnType<typeof liveGroupsQuery> | ReturnType<typeof rollupGroupsQuery>;
+
+/**
+ * The queries statistics batch. Filters the rollup keeps (type, time) read it for the whole
+ * hours inside the window, plus the live tasks of those hours (the rollup holds finished ones
+ * only) and the raw rows of the partial hours at either edge; any other filter (namespace,
+ * metadata) aggregates the raw rows of the window. Either way the groups are exact and the
+ * percentiles come from duration buckets.
+ */
+export function statsQueries(db: HistoryDb, tenant: string, q: TaskQuery): [StatsQuery, ...StatsQuery[]] {
+	const rollable = q.namespace === undefined && q.metadata === undefined && !q.status && !q.task_name && q.created_by === undefined;
+	const from = q.created_from;
+	const to = q.created_to;
+	const first = from === undefined ? 0 : Math.ceil(from / HOUR_MS) * HOUR_MS;
+	const end = to === undefined ? 0 : Math.floor(to / HOUR_MS) * HOUR_MS;
+	if (!rollable || to === undefined || end <= first) {
+		return [taskGroupsQuery(db, tenant, q)];
+	}
+	const queries: [StatsQuery, ...StatsQuery[]] = [
+		rollupGroupsQuery(db, tenant, q.task_type, first, end),
+		liveGroupsQuery(db, tenant, { ...q, created_from: first, created_to: end }),
+		taskGroupsQuery(db, tenant, { ...q, created_from: end, created_to: to }),
+	];
+	if (from !== undefined && from < first) {
+		queries.push(taskGroupsQuery(db, tenant, { ...q, created_from: from, created_to: first }));
+	}
+	return queries;
 }
 
 export async function aggregateTasks(
@@ -58,8 +87,23 @@ export async function aggregateTasks(
 	tenant: string,
 	q: TaskQuery,
 ): Promise<{ groups: TaskGroup[]; p50: number | null; p95: number | null }> {
-	const [groups, percentiles] = await db.batch([taskGroupsQuery(db, tenant, q), durationPercentilesQuery(db, tenant, q)]);
-	return { groups, p50: percentiles[0]?.p50 ?? null, p95: percentiles[0]?.p95 ?? null };
+	const results = await db.batch(statsQueries(db, tenant, q));
+	const merged = new Map<string, TaskGroup>();
+	const buckets: number[] = Array(BUCKET_COUNT).fill(0);
+	for (const row of results.flat()) {
+		const key = `${row.status}\u0000${row.task_type}`;
+		const group = merged.get(key) ?? { status: row.status, task_type: row.task_type, count: 0, duration_sum: 0, duration_count: 0 };
+		group.count += row.count;
+		group.duration_sum += row.duration_sum;
+		group.duration_count += row.duration_count;
+		merged.set(key, group);
+		for (const [i, n] of (JSON.parse(row.buckets) as number[]).entries()) {
+			buckets[i] = (buckets[i] ?? 0) + n;
+		}
+	}
+	// The rollup's sums hold zero groups once retention or a retry took their tasks out.
+	const groups = [...merged.values()].filter((g) => g.count > 0);
+	return { groups, p50: bucketPercentile(buckets, 0.5), p95: bucketPercentile(buckets, 0.95) };
 }
 
 /** Upper bounds (seconds) of the duration histogram's buckets; +Inf is the count. */

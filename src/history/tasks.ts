@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Task } from "../task/task";
 import type { HistoryDb } from "./db";
+import { rollupSnapshotWrites } from "./rollup";
 import { taskMetadata, tasks } from "./schema";
 
 const ms = (value: string | null): number | null => (value === null ? null : Date.parse(value));
@@ -49,8 +50,10 @@ export async function saveTaskSnapshot(db: HistoryDb, tenant: string, task: Task
 		.insert(tasks)
 		.values(row)
 		.onConflictDoUpdate({ target: tasks.task_id, set: changes, setWhere: sql`excluded.version > ${tasks.version}` });
+	// The rollup's statements read the row as it was, so they go before the upsert.
+	const rollup = rollupSnapshotWrites(db, tenant, task, created);
 	if (Object.keys(task.metadata).length === 0) {
-		return (await upsert).meta.rows_written ?? 0;
+		return rowsWritten(await db.batch([...rollup, upsert]));
 	}
 	// json_each keeps this one statement with a few parameters however many keys there are (D1
 	// allows 100 bound parameters per query). It runs before the upsert and only while the task
@@ -62,9 +65,11 @@ export async function saveTaskSnapshot(db: HistoryDb, tenant: string, task: Task
 				WHERE NOT EXISTS (SELECT 1 FROM ${tasks} WHERE ${tasks.task_id} = ${task.task_id})`,
 		)
 		.onConflictDoNothing();
-	const results = await db.batch([keys, upsert]);
-	return results.reduce((sum, result) => sum + (result.meta.rows_written ?? 0), 0);
+	return rowsWritten(await db.batch([keys, ...rollup, upsert]));
 }
+
+const rowsWritten = (results: readonly { meta: { rows_written?: number } }[]) =>
+	results.reduce((sum, result) => sum + (result.meta.rows_written ?? 0), 0);
 
 export async function findTaskSnapshot(db: HistoryDb, tenant: string, taskId: string): Promise<Task | null> {
 	const row = await db

@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ROLLUP_BUCKETS } from "../../history/schema";
 import { StatsFiltersSchema, taskStats } from "../../services/history";
 import { TASK_STATUSES } from "../../task/task";
 import { type App, errorResponses } from "../openapi";
 import { filtersFromQuery, parseFilters } from "./list-schema";
 
 const count = z.number().int();
+const PERCENTILE = `Estimated from a histogram of durations (bucket bounds ${ROLLUP_BUCKETS.join(", ")} s): the nearest rank's bucket, interpolated linearly within it`;
 
 export const TaskStatsSchema = z
 	.object({
@@ -16,8 +18,8 @@ export const TaskStatsSchema = z
 		failed: count,
 		canceled: count,
 		average_duration_seconds: z.number().nullable(),
-		p50_duration_seconds: z.number().nullable(),
-		p95_duration_seconds: z.number().nullable(),
+		p50_duration_seconds: z.number().nullable().openapi({ description: PERCENTILE }),
+		p95_duration_seconds: z.number().nullable().openapi({ description: PERCENTILE }),
 		success_rate: z.number().nullable().openapi({ description: "completed / finished; null when none finished" }),
 		window: z.object({ hours_ago: z.number().nullable(), from: z.string().nullable(), to: z.string() }),
 	})

@@ -1,0 +1,35 @@
+CREATE TABLE `task_stats_hourly` (
+	`tenant_id` text NOT NULL,
+	`hour` integer NOT NULL,
+	`task_type` text NOT NULL,
+	`status` text NOT NULL,
+	`count` integer NOT NULL,
+	`duration_count` integer NOT NULL,
+	`duration_sum` real NOT NULL,
+	`b0` integer DEFAULT 0 NOT NULL,
+	`b1` integer DEFAULT 0 NOT NULL,
+	`b2` integer DEFAULT 0 NOT NULL,
+	`b3` integer DEFAULT 0 NOT NULL,
+	`b4` integer DEFAULT 0 NOT NULL,
+	`b5` integer DEFAULT 0 NOT NULL,
+	`b6` integer DEFAULT 0 NOT NULL,
+	`b7` integer DEFAULT 0 NOT NULL,
+	`b8` integer DEFAULT 0 NOT NULL,
+	`b9` integer DEFAULT 0 NOT NULL,
+	`b10` integer DEFAULT 0 NOT NULL,
+	`b11` integer DEFAULT 0 NOT NULL,
+	`b12` integer DEFAULT 0 NOT NULL,
+	`b13` integer DEFAULT 0 NOT NULL,
+	`b14` integer DEFAULT 0 NOT NULL,
+	`b15` integer DEFAULT 0 NOT NULL,
+	`b16` integer DEFAULT 0 NOT NULL,
+	`b17` integer DEFAULT 0 NOT NULL,
+	`b18` integer DEFAULT 0 NOT NULL,
+	`b19` integer DEFAULT 0 NOT NULL,
+	`b20` integer DEFAULT 0 NOT NULL,
+	`b21` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`tenant_id`, `hour`, `task_type`, `status`)
+);
+--> statement-breakpoint
+DROP INDEX `tasks_tenant_status_created`;--> statement-breakpoint
+CREATE INDEX `tasks_tenant_status_created` ON `tasks` (`tenant_id`,`status`,`created_at`,`task_type`);

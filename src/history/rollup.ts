@@ -1,0 +1,157 @@
+/**
+ * The hourly rollup of finished tasks (schema.ts task_stats_hourly): the statements that keep
+ * it equal to an aggregate over the terminal rows of `tasks`, and the reads statistics use.
+ * Every change is an "add this contribution" upsert, negative to take rows out, so a snapshot
+ * write, retention and a backfill share one statement shape.
+ */
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { isTerminal, type Task, TERMINAL_STATUSES } from "../task/task";
+import type { HistoryDb } from "./db";
+import { ROLLUP_BUCKETS, taskStatsHourly, tasks } from "./schema";
+
+export const HOUR_MS = 3_600_000;
+
+const BUCKET_COLUMNS = [...ROLLUP_BUCKETS, Number.POSITIVE_INFINITY].map((_, i) => `b${i}`);
+const column = (name: string) => sql.raw(`"${name}"`);
+const terminal = sql.raw(`(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`);
+
+/** Whether `d` falls in bucket i: (bound[i-1], bound[i]], the first open below, the last above. */
+function inBucket(d: SQL, i: number): SQL {
+	const upper = i < ROLLUP_BUCKETS.length ? sql`${d} <= ${sql.raw(String(ROLLUP_BUCKETS[i]))}` : sql`1`;
+	return i === 0 ? upper : sql`${d} > ${sql.raw(String(ROLLUP_BUCKETS[i - 1]))} AND ${upper}`;
+}
+
+/**
+ * Adds `sign` × the contribution of the terminal rows of `source` matching `where`. `source`
+ * has the columns of `tasks` the rollup needs (tenant_id, created_at, task_type, status,
+ * duration_seconds), so a bound snapshot and stored rows go through the same aggregate.
+ */
+function addContribution(db: HistoryDb, source: SQL, where: SQL, sign: 1 | -1) {
+	const s = sql.raw(String(sign));
+	const d = sql`t.duration_seconds`;
+	const buckets = sql.join(
+		BUCKET_COLUMNS.map((_, i) => sql`${s} * coalesce(sum(${inBucket(d, i)}), 0)`),
+		sql`, `,
+	);
+	const adds = Object.fromEntries(
+		["count", "duration_count", "duration_sum", ...BUCKET_COLUMNS].map((c) => [c, sql`${column(c)} + excluded.${column(c)}`]),
+	);
+	// The WHERE is required: without it SQLite would parse ON CONFLICT as a join constraint.
+	return db
+		.insert(taskStatsHourly)
+		.select(
+			sql`SELECT t.tenant_id, t.created_at - t.created_at % ${HOUR_MS}, t.task_type, t.status,
+				${s} * count(*), ${s} * count(${d}), ${s} * coalesce(sum(${d}), 0), ${buckets}
+			FROM ${source} AS t WHERE t.status IN ${terminal} AND (${where})
+			GROUP BY t.tenant_id, t.created_at - t.created_at % ${HOUR_MS}, t.task_type, t.status`,
+		)
+		.onConflictDoUpdate({
+			target: [taskStatsHourly.tenant_id, taskStatsHourly.hour, taskStatsHourly.task_type, taskStatsHourly.status],
+			set: adds,
+		});
+}
+
+/**
+ * The rollup statements for a snapshot write, to run in its batch BEFORE the upsert: both read
+ * the row as it was, and each fires only when the upsert will apply (no row yet, or an older
+ * version) and the task's contribution changes. A repeated or late flush therefore adds
+ * nothing; a FAILED task retried takes its FAILED count back out; a task counted once.
+ * Non-terminal writes cost one indexed read and no rows written.
+ */
+export function rollupSnapshotWrites(db: HistoryDb, tenant: string, task: Task, created: number) {
+	const same = (row: string) =>
+		sql`${sql.raw(row)}.status = ${task.status} AND ${sql.raw(row)}.duration_seconds IS ${task.duration_seconds}`;
+	const out = addContribution(
+		db,
+		sql`${tasks}`,
+		sql`t.task_id = ${task.task_id} AND t.version < ${task.version} AND NOT (${same("t")})`,
+		-1,
+	);
+	if (!isTerminal(task.status)) {
+		return [out] as const;
+	}
+	const incoming = sql`(SELECT ${tenant} AS tenant_id, ${created} AS created_at, ${task.task_type} AS task_type,
+		${task.status} AS status, ${task.duration_seconds} AS duration_seconds)`;
+	const stored = sql`SELECT 1 FROM ${tasks} o WHERE o.task_id = ${task.task_id} AND (o.version >= ${task.version} OR (${same("o")}))`;
+	return [out, addContribution(db, incoming, sql`NOT EXISTS (${stored})`, 1)] as const;
+}
+
+/**
+ * Retention: takes the rows `rowids` selects out of the rollup, then drops the rollup rows of
+ * their hours that are down to zero, including those a retry emptied earlier (a retried task
+ * keeps its hour, so its last expiry clears them). Both run before the rows are deleted.
+ */
+export function rollupDeletes(db: HistoryDb, rowids: SQL) {
+	const r = taskStatsHourly;
+	return [
+		addContribution(db, sql`${tasks}`, sql`t.rowid IN (${rowids})`, -1),
+		db.delete(r).where(
+			sql`${r.count} <= 0 AND (${r.tenant_id}, ${r.hour}) IN
+					(SELECT t.tenant_id, t.created_at - t.created_at % ${HOUR_MS} FROM ${tasks} t WHERE t.rowid IN (${rowids}))`,
+		),
+	] as const;
+}
+
+/** Per status and type over the hours [from, to): what statistics read instead of the tasks. */
+export function rollupGroupsQuery(db: HistoryDb, tenant: string, types: readonly string[] | undefined, from: number, to: number) {
+	const where = [eq(taskStatsHourly.tenant_id, tenant), sql`${taskStatsHourly.hour} >= ${from}`, sql`${taskStatsHourly.hour} < ${to}`];
+	if (types?.length) {
+		where.push(inArray(taskStatsHourly.task_type, [...types]));
+	}
+	return db
+		.select({
+			status: taskStatsHourly.status,
+			task_type: taskStatsHourly.task_type,
+			count: sql<number>`sum(${taskStatsHourly.count})`.mapWith(Number),
+			duration_sum: sql<number>`sum(${taskStatsHourly.duration_sum})`.mapWith(Number),
+			duration_count: sql<number>`sum(${taskStatsHourly.duration_count})`.mapWith(Number),
+			buckets: sql<string>`json_array(${sql.join(
+				BUCKET_COLUMNS.map((c) => sql`sum(${column(c)})`),
+				sql`, `,
+			)})`,
+		})
+		.from(taskStatsHourly)
+		.where(and(...where))
+		.groupBy(taskStatsHourly.status, taskStatsHourly.task_type);
+}
+
+/** The same buckets over raw rows of `tasks`, as a JSON array column for a grouped select. */
+export function durationBucketsColumn(): SQL<string> {
+	const d = sql`${tasks.duration_seconds}`;
+	return sql<string>`json_array(${sql.join(
+		BUCKET_COLUMNS.map((_, i) => sql`coalesce(sum(${inBucket(d, i)}), 0)`),
+		sql`, `,
+	)})`;
+}
+
+/**
+ * The p-th percentile (0 < p < 1) of a bucketed distribution: the nearest rank's bucket, then
+ * linear interpolation inside it (the last, unbounded bucket answers its lower bound).
+ */
+export function bucketPercentile(counts: readonly number[], p: number): number | null {
+	const n = counts.reduce((a, b) => a + b, 0);
+	if (n === 0) {
+		return null;
+	}
+	const rank = Math.ceil(n * p);
+	let below = 0;
+	for (const [i, c] of counts.entries()) {
+		if (c > 0 && below + c >= rank) {
+			const lower = i === 0 ? 0 : (ROLLUP_BUCKETS[i - 1] ?? 0);
+			const upper = ROLLUP_BUCKETS[i] ?? lower;
+			return Math.round((lower + ((upper - lower) * (rank - below)) / c) * 1000) / 1000;
+		}
+		below += c;
+	}
+	return null;
+}
+
+export const BUCKET_COUNT = BUCKET_COLUMNS.length;
+
+/**
+ * The rollup of every row `tasks` holds: migrations/0005_stats_rollup_backfill.sql is this
+ * statement (test/history-rollup.test.ts checks), so history written before the rollup counts.
+ */
+export function rollupBackfill(db: HistoryDb) {
+	return addContribution(db, sql`${tasks}`, sql`1 = 1`, 1);
+}
