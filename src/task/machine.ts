@@ -297,6 +297,11 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 	}
 }
 
+/** Waiting for its turn: no attempt of the task is running (a soft cancel ends it at once). */
+export function isWaiting(status: TaskStatus): boolean {
+	return status === "PENDING" || status === "SCHEDULED" || status === "QUEUED";
+}
+
 /**
  * A status no event can leave. FAILED and CANCELED are terminal but not final: a manual retry
  * brings them back, so only these may be cached as never changing again.

@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../../errors";
 import { cancelTask, getTask, retryTask } from "../../../services/tasks";
-import type { TaskStatus } from "../../../task/task";
+import { isWaiting } from "../../../task/machine";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
 import { celeryStateOf, LOWER_STATUSES, lowerStatusOf } from "../vocabulary";
@@ -60,17 +60,15 @@ const stop = createRoute({
 	responses: { 200: { description: "Stopped", content: { "application/json": { schema: StopOutcome } } }, ...errorResponses },
 });
 
-/**
- * Read, then cancel: a task that starts in between gets a soft cancel request instead (it stops
- * at its next report); closing that gap would take a conditional cancel in the object.
- */
-const NOT_STARTED = new Set<TaskStatus>(["PENDING", "SCHEDULED", "QUEUED"]);
+// Mindia cancels only waiting tasks. Read, then cancel: a task that starts in between gets a
+// soft cancel request instead (it stops at its next report); closing that gap would take a
+// conditional cancel in the object.
 
 export function registerApiTaskActions(app: App) {
 	registerWithTwin(app, cancel, async (c) => {
 		const id = c.req.valid("param").id;
 		const current = await getTask(c.env, c.executionCtx, c.var.caller, id);
-		if (!NOT_STARTED.has(current.status)) {
+		if (!isWaiting(current.status)) {
 			throw new ApiError("CONFLICT", `only pending or scheduled tasks can be cancelled; task is ${lowerStatusOf(current.status)}`);
 		}
 		const task = await cancelTask(c.env, c.var.caller, id, "soft");
