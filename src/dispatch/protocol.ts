@@ -1,0 +1,70 @@
+/**
+ * The contract between a task and its namespace's dispatcher (DESIGN § Dispatch). The task's
+ * outbox owns every delivery until the dispatcher has acknowledged it; the dispatcher owns the
+ * ready set, the running set (one slot per running attempt), the limits and the group commit
+ * of history snapshots to D1. Every call is idempotent by `(task_id, attempt)` or, for
+ * snapshots, by `(task_id, version)`, so a repeated delivery (alarms are at-least-once) is
+ * harmless.
+ */
+import type { Task } from "../task/task";
+
+/** Why a PENDING task has no turn yet. `dispatching`: its offer has not reached the dispatcher. */
+export type WaitingReason = "concurrency" | "rate_limit" | "paused" | "dispatching";
+
+export interface Waiting {
+	reason: WaitingReason;
+	/** ISO 8601: when the task started waiting for this reason. */
+	since: string;
+	/** 1-based place in the ready set, when the dispatcher can tell cheaply. */
+	position?: number;
+}
+
+/** A task's snapshot for the history projection; D1 keeps only the highest version of each task. */
+export interface HistorySnapshot {
+	tenant: string;
+	task: Task;
+}
+
+/** A PENDING task asking for a turn for one attempt. */
+export interface Offer {
+	tenant: string;
+	task_id: string;
+	namespace: string;
+	task_type: string;
+	task_name: string;
+	/** Higher runs first. */
+	priority: number;
+	attempt: number;
+	/** Epoch ms; among equal priorities the older task goes first. */
+	created_at: number;
+	/** Handed on to history with the next group commit; the offer's answer does not wait for D1. */
+	snapshot: HistorySnapshot;
+}
+
+export type OfferAnswer = { granted: true } | { granted: false; waiting: Waiting };
+
+/** The attempt no longer waits for or holds a turn: it ended, is backing off before a retry, or was cancelled. */
+export interface Release {
+	tenant: string;
+	task_id: string;
+	attempt: number;
+	snapshot: HistorySnapshot;
+}
+
+/** What a TaskObject calls on its namespace's dispatcher. */
+export interface Dispatcher {
+	/** Granted at once when a slot and a token are free; otherwise the task joins the ready set and is granted later. */
+	offer(offer: Offer): Promise<OfferAnswer>;
+	/** Frees the attempt's slot (or its place in the ready set); resolves once D1 holds the snapshot. */
+	release(release: Release): Promise<void>;
+	/** History only: resolves once D1 holds the snapshot. */
+	record(snapshot: HistorySnapshot): Promise<void>;
+}
+
+/** What the dispatcher calls on a TaskObject. */
+export interface Grantee {
+	/** A turn for `attempt`: true when the task is now (or already) QUEUED or PROCESSING that attempt; false frees the slot. */
+	grant(attempt: number): Promise<boolean>;
+	/** Reconciliation of a release that never came: does the task still hold a turn for `attempt`? */
+	holdsTurn(attempt: number): Promise<boolean>;
+}
