@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { queryNumber } from "../contract/query";
 import { historyDb } from "../history/db";
 import { listMessages } from "../history/messages";
 import { type App, errorResponses } from "./openapi";
@@ -14,8 +15,8 @@ const route = createRoute({
 	summary: "Messages inserted by messages.create tasks, newest first",
 	request: {
 		query: z.object({
-			limit: z.coerce.number().int().min(1).max(100).default(50),
-			offset: z.coerce.number().int().min(0).default(0),
+			limit: queryNumber(z.number().int().min(1).max(100)).default(50),
+			offset: queryNumber(z.number().int().min(0)).default(0),
 		}),
 	},
 	responses: {

@@ -2,6 +2,7 @@
  * The TaskObject's own SQLite: one row holding the task, its transition notes and its outbox
  * (so a transition costs one row written), and one row per log line. Nothing else touches it.
  */
+import { LATEST_ARMABLE_MS } from "../contract/limits";
 import { count } from "../usage";
 import type { TransitionNote } from "./machine";
 import type { Outbox } from "./outbox";
@@ -96,12 +97,17 @@ export class TaskStorage {
 			.map((row) => ({ seq: row.seq, at: row.at, type: "log", message: row.message, data: row.data ? JSON.parse(row.data) : null }));
 	}
 
-	/** The one alarm, set to `at` or cleared; each change is billed as a row written. */
+	/**
+	 * The one alarm, set to `at` or cleared; each change is billed as a row written. A deadline
+	 * past what the platform can arm (setAlarm throws) is armed at the last armable instant:
+	 * requests are bounded well before it (contract/limits.ts), so this only keeps a stored task
+	 * from failing its caller with a 500; the alarm then finds nothing due and re-arms.
+	 */
 	async setAlarm(at: number | null): Promise<void> {
 		if (at === null) {
 			await this.storage.deleteAlarm();
 		} else {
-			await this.storage.setAlarm(at);
+			await this.storage.setAlarm(Math.min(at, LATEST_ARMABLE_MS));
 		}
 		count("do_rows_written");
 	}

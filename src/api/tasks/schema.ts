@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_DELAY_SECONDS, MAX_GRACE_SECONDS, MAX_TIMEOUT_SECONDS, schedulableTime, seconds } from "../../contract/limits";
 import { TASK_STATUSES } from "../../task/task";
 
 export const TaskIdParam = z.object({
@@ -66,19 +67,9 @@ export const CreateTaskBody = z
 			.optional(),
 		priority: z.number().int().min(-1000).max(1000).optional().openapi({ description: "Higher runs first; default 0" }),
 		max_retries: z.number().int().min(0).max(100).optional(),
-		timeout_seconds: z
-			.number()
-			.int()
-			.min(1)
-			.max(7 * 86400)
-			.optional()
-			.openapi({ description: "Per attempt; default 1800" }),
-		run_at: z.iso.datetime({ offset: true }).optional(),
-		delay_seconds: z
-			.number()
-			.min(0)
-			.max(365 * 86400)
-			.optional(),
+		timeout_seconds: seconds(1, MAX_TIMEOUT_SECONDS).optional().openapi({ description: "Per attempt; default 1800" }),
+		run_at: schedulableTime().optional(),
+		delay_seconds: seconds(0, MAX_DELAY_SECONDS, { int: false }).optional(),
 		metadata: z
 			.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or - (keys are filter names)"), z.string().max(512))
 			.refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `at most ${MAX_METADATA_KEYS} keys`)
@@ -93,11 +84,7 @@ export const CreateTaskBody = z
 export const CancelBody = z
 	.strictObject({
 		mode: z.enum(["soft", "hard"]).optional().openapi({ description: "soft (default) lets the current operation finish" }),
-		grace_seconds: z
-			.number()
-			.int()
-			.min(1)
-			.max(86400)
+		grace_seconds: seconds(1, MAX_GRACE_SECONDS)
 			.optional()
 			.openapi({ description: "soft only: escalate to hard if unacknowledged by then" }),
 	})

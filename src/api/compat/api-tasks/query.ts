@@ -5,6 +5,7 @@
  * manager's own fields, kept in the task's metadata — never our auth tenant.
  */
 import { z } from "@hono/zod-openapi";
+import { queryNumber } from "../../../contract/query";
 import { ApiError } from "../../../errors";
 import type { TaskFilters } from "../../../services/history";
 import type { StatsFilters } from "../../../services/history-stats";
@@ -24,7 +25,7 @@ export const ApiTaskFilterQuery = z.object({
 	task_type: words,
 	start_date: time.openapi({ description: "Created at or after" }),
 	end_date: time.openapi({ description: "Created before" }),
-	hours_ago: z.coerce.number().positive().optional(),
+	hours_ago: queryNumber(z.number().positive()).optional(),
 	company_id: z.string().min(1).optional().openapi({ description: "metadata.company_id" }),
 	tenant_id: z.string().min(1).optional().openapi({ description: "metadata.tenant_id (not the caller's tenant)" }),
 	created_by_id: z.string().min(1).optional(),
@@ -35,8 +36,10 @@ export const ApiTaskListQuery = ApiTaskFilterQuery.extend({
 		.string()
 		.optional()
 		.openapi({ description: "created_at, -created_at (default), priority, completed_at (or finished_at), duration; - for descending" }),
-	limit: z.coerce.number().int().min(1).optional().openapi({ description: "At most 100: more is clamped to 100, as Mindia documents" }),
-	offset: z.coerce.number().int().min(0).default(0),
+	limit: queryNumber(z.number().int().min(1))
+		.optional()
+		.openapi({ description: "At most 100: more is clamped to 100, as Mindia documents" }),
+	offset: queryNumber(z.number().int().min(0)).default(0),
 });
 
 type FilterQuery = z.infer<typeof ApiTaskFilterQuery>;
@@ -108,11 +111,12 @@ export const StatsQuery = z.object({
 	type: words.openapi({ description: "Mindia's word for task_type" }),
 	task_type: words,
 	namespace: z.string().min(1).max(64).optional(),
-	hours_ago: z.coerce
-		.number()
-		.positive()
-		.max(24 * 366)
-		.optional(),
+	hours_ago: queryNumber(
+		z
+			.number()
+			.positive()
+			.max(24 * 366),
+	).optional(),
 	company_id: z.string().min(1).optional().openapi({ description: "metadata.company_id" }),
 });
 

@@ -1,5 +1,7 @@
 /** `POST /tasks/` and `POST /tasks/slow`: the demo's two producers, over createTask. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_INVOCATION_SECONDS, seconds } from "../../../contract/limits";
+import { queryNumber } from "../../../contract/query";
 import { createTask } from "../../../services/tasks";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
@@ -25,7 +27,8 @@ const createSlow = createRoute({
 	path: "/tasks/slow",
 	tags: [TAGS.fastapi],
 	summary: "Queue a task that sleeps `duration` seconds (default 10)",
-	request: { query: z.object({ duration: z.coerce.number().int().min(0).max(86_400).default(10) }) },
+	description: `At most ${MAX_INVOCATION_SECONDS} s: a built-in handler runs within one Worker invocation. An empty \`duration=\` is a 422.`,
+	request: { query: z.object({ duration: queryNumber(seconds(0, MAX_INVOCATION_SECONDS)).default(10) }) },
 	responses: accepted,
 });
 

@@ -1,5 +1,6 @@
 /** `GET /messages/`: what the demo's message tasks inserted. */
 import { createRoute, z } from "@hono/zod-openapi";
+import { queryNumber } from "../../../contract/query";
 import { historyDb } from "../../../history/db";
 import { listMessages } from "../../../history/messages";
 import { MessageSchema } from "../../messages";
@@ -14,9 +15,9 @@ const route = createRoute({
 	description: "`skip` (FastAPI's word) or `offset`, and `limit` (default 100, at most 100). `total` counts the messages returned.",
 	request: {
 		query: z.object({
-			skip: z.coerce.number().int().min(0).optional(),
-			offset: z.coerce.number().int().min(0).optional(),
-			limit: z.coerce.number().int().min(1).default(100),
+			skip: queryNumber(z.number().int().min(0)).optional(),
+			offset: queryNumber(z.number().int().min(0)).optional(),
+			limit: queryNumber(z.number().int().min(1)).default(100),
 		}),
 	},
 	responses: {

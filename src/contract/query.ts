@@ -1,0 +1,13 @@
+/** Query-string values, parsed the same way on every route. */
+import { z } from "zod";
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A number sent as a query parameter, then checked by `schema`. Only digits count: `?n=` is a
+ * 422, not 0 as `z.coerce.number()` would have it (Number("") is 0), so an empty parameter
+ * never silently stands for a value; leave the parameter out for its default.
+ */
+export function queryNumber<T extends z.ZodType<number, number>>(schema: T) {
+	return z.string().trim().regex(NUMBER, { message: "a number (leave the parameter out for its default)" }).transform(Number).pipe(schema);
+}
