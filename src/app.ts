@@ -14,6 +14,7 @@ import { limitJsonDepth } from "./api/json-depth";
 import { registerMessageRoutes } from "./api/messages";
 import { registerMetrics } from "./api/metrics";
 import type { AppEnv } from "./api/openapi";
+import { checkRequestHeaders } from "./api/request-headers";
 import { useBrowserProtections } from "./api/security";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
@@ -59,6 +60,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 			},
 		}),
 	);
+	app.use(checkRequestHeaders);
 	useAuthentication(app);
 	app.use(limitJsonDepth);
 

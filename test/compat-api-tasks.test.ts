@@ -185,11 +185,17 @@ describe("Celery task manager", () => {
 		);
 		const stopped = await call("POST", `/api/tasks/${soft.task_id}/stop/`);
 		expect(stopped.status).toBe(200);
-		expect(stopped.body).toMatchObject({ success: true, task_id: soft.task_id, action: "soft_stop", message: "Task revoked successfully" });
+		// Still running: the answer says a revoke was asked for, not that it happened.
+		expect(stopped.body).toMatchObject({ success: true, task_id: soft.task_id, action: "soft_stop", state: "STARTED" });
+		expect((stopped.body as { message: string }).message).toMatch(/^Revoke requested: the task is still processing/);
 		await pollUntil(
 			() => detail(`/api/tasks/${soft.task_id}/`),
 			(t) => t.state === "REVOKED",
 		);
+
+		const waiting = await createTask({ task_name: "demo.sleep", delay_seconds: 3600 });
+		const revoked = await call("POST", `/api/tasks/${waiting.task_id}/stop/`);
+		expect(revoked.body).toMatchObject({ action: "soft_stop", state: "REVOKED", message: "Task revoked successfully" });
 
 		const hard = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
 		await pollUntil(

@@ -1,16 +1,16 @@
 /** The live stream of one task (`GET /v1/tasks/{id}/stream`): served by the task's object. */
-import { isTaskId } from "../task/ids";
 import { finishedStream } from "../task/live";
 import { taskStub } from "../task/stub";
-import { type Caller, getTask } from "./tasks";
+import { type Caller, getTask, requireTaskId } from "./tasks";
 
 export async function streamTask(
 	env: Env,
 	ctx: { waitUntil(promise: Promise<unknown>): void },
 	caller: Caller,
-	taskId: string,
+	rawTaskId: string,
 ): Promise<ReadableStream<Uint8Array>> {
-	const live = isTaskId(taskId) ? await taskStub(env, caller.tenant, taskId).stream() : null;
+	const taskId = requireTaskId(rawTaskId);
+	const live = await taskStub(env, caller.tenant, taskId).stream();
 	if (live) {
 		return live;
 	}

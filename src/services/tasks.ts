@@ -9,7 +9,7 @@ import { ApiError } from "../errors";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
 import { findTaskSnapshot } from "../history/tasks";
-import { idempotentTaskId, isTaskId, newTaskId, requestFingerprint } from "../task/ids";
+import { idempotentTaskId, newTaskId, requestFingerprint, taskIdOf } from "../task/ids";
 import type { CancelMode } from "../task/machine";
 import { taskStub } from "../task/stub";
 import type { Task } from "../task/task";
@@ -49,11 +49,16 @@ function settle(answer: TaskAnswer): Task {
 	}
 }
 
-/** A malformed id is as unknown as a missing one, and costs no storage read to say so. */
-function requireTaskId(taskId: string): void {
-	if (!isTaskId(taskId)) {
+/**
+ * The stored form of a task id from a path (ids compare case-insensitively). A malformed id
+ * is as unknown as a missing one, and costs no storage read to say so.
+ */
+export function requireTaskId(raw: string): string {
+	const taskId = taskIdOf(raw);
+	if (taskId === null) {
 		throw new ApiError("NOT_FOUND", "no task with this id");
 	}
+	return taskId;
 }
 
 export async function createTask(
@@ -93,9 +98,9 @@ export async function getTask(
 	env: Env,
 	ctx: { waitUntil(promise: Promise<unknown>): void },
 	caller: Caller,
-	taskId: string,
+	rawTaskId: string,
 ): Promise<Task> {
-	requireTaskId(taskId);
+	const taskId = requireTaskId(rawTaskId);
 	const cached = await readSnapshot(env.CACHE, caller.tenant, taskId);
 	if (cached) {
 		return cached;
@@ -112,18 +117,16 @@ export async function getTask(
 	throw new ApiError("NOT_FOUND", "no task with this id");
 }
 
-export async function cancelTask(env: Env, caller: Caller, taskId: string, mode: CancelMode, graceSeconds?: number): Promise<Task> {
-	requireTaskId(taskId);
-	return settle(await taskStub(env, caller.tenant, taskId).cancel(mode, graceSeconds));
+export async function cancelTask(env: Env, caller: Caller, rawTaskId: string, mode: CancelMode, graceSeconds?: number): Promise<Task> {
+	return settle(await taskStub(env, caller.tenant, requireTaskId(rawTaskId)).cancel(mode, graceSeconds));
 }
 
-export async function retryTask(env: Env, caller: Caller, taskId: string, resetAttempts: boolean): Promise<Task> {
-	requireTaskId(taskId);
-	return settle(await taskStub(env, caller.tenant, taskId).retry(resetAttempts));
+export async function retryTask(env: Env, caller: Caller, rawTaskId: string, resetAttempts: boolean): Promise<Task> {
+	return settle(await taskStub(env, caller.tenant, requireTaskId(rawTaskId)).retry(resetAttempts));
 }
 
-export async function listTaskEvents(env: Env, caller: Caller, taskId: string): Promise<TaskEventEntry[]> {
-	requireTaskId(taskId);
+export async function listTaskEvents(env: Env, caller: Caller, rawTaskId: string): Promise<TaskEventEntry[]> {
+	const taskId = requireTaskId(rawTaskId);
 	const events = await taskStub(env, caller.tenant, taskId).events();
 	if (events) {
 		return events;

@@ -2,9 +2,14 @@ import { uuidv7 } from "uuidv7";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[78][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** A well-formed task id: UUIDv7, or the UUIDv8 an Idempotency-Key derives. */
-export function isTaskId(value: string): boolean {
-	return UUID.test(value);
+/**
+ * The task id a client meant, in the lower-case form ids are issued and stored in, or null
+ * when it is not a task id (UUIDv7, or the UUIDv8 an Idempotency-Key derives). RFC 9562:
+ * UUIDs compare case-insensitively, so `01936F6E-…` names the same task as `01936f6e-…`.
+ */
+export function taskIdOf(value: string): string | null {
+	const id = value.toLowerCase();
+	return UUID.test(id) ? id : null;
 }
 
 export function newTaskId(): string {

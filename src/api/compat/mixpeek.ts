@@ -44,11 +44,14 @@ export function registerMixpeek(app: App) {
 			const taskId = c.req.valid("param").task_id;
 			try {
 				const task = await cancelTask(c.env, c.var.caller, taskId, "hard");
-				return c.json({ success: true, message: "Task killed", task_id: taskId, status: task.status }, 200);
+				return c.json({ success: true, message: "Task killed", task_id: task.task_id, status: task.status }, 200);
 			} catch (error) {
 				if (error instanceof ApiError && error.code === "CONFLICT") {
 					const task = await getTask(c.env, c.executionCtx, c.var.caller, taskId);
-					return c.json({ success: true, message: `nothing to kill: task is ${task.status}`, task_id: taskId, status: task.status }, 200);
+					return c.json(
+						{ success: true, message: `nothing to kill: task is ${task.status}`, task_id: task.task_id, status: task.status },
+						200,
+					);
 				}
 				if (error instanceof ApiError && error.code === "NOT_FOUND") {
 					return c.json({ success: true, message: "nothing to kill: no task with this id", task_id: taskId, status: null }, 200);

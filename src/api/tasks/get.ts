@@ -17,16 +17,24 @@ const route = createRoute({
 	},
 });
 
+/**
+ * RFC 9110 § 13.1.2: `*` matches any current representation, and a weak comparison ignores
+ * `W/`. A task that answers here exists, so `*` always means "not modified".
+ */
+function noneMatch(header: string | undefined, etag: string): boolean {
+	return (
+		header?.split(",").some((tag) => {
+			const value = tag.trim();
+			return value === "*" || value.replace(/^W\//, "") === etag;
+		}) ?? false
+	);
+}
+
 export function registerGetTask(app: App) {
 	app.openapi(route, async (c) => {
 		const task = await getTask(c.env, c.executionCtx, c.var.caller, c.req.valid("param").task_id);
 		const etag = `"${task.version}"`;
-		if (
-			c.req
-				.header("if-none-match")
-				?.split(",")
-				.some((tag) => tag.trim().replace(/^W\//, "") === etag)
-		) {
+		if (noneMatch(c.req.header("if-none-match"), etag)) {
 			return c.body(null, 304, { ETag: etag });
 		}
 		return c.json(task, 200, { ETag: etag, "Cache-Control": "no-cache" });

@@ -7,6 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../../errors";
 import { cancelTask, getTask, retryTask } from "../../../services/tasks";
 import { isWaiting } from "../../../task/machine";
+import type { Task } from "../../../task/task";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
 import { celeryStateOf, LOWER_STATUSES, lowerStatusOf } from "../vocabulary";
@@ -60,6 +61,14 @@ const stop = createRoute({
 	responses: { 200: { description: "Stopped", content: { "application/json": { schema: StopOutcome } } }, ...errorResponses },
 });
 
+/**
+ * What a cancel did, in words: CANCELED at once, or — a running task under a soft cancel —
+ * only asked to stop, which a client must not read as done.
+ */
+function outcomeOf(task: Task, done: string, requested: string): string {
+	return task.status === "CANCELED" ? done : `${requested}: the task is still ${lowerStatusOf(task.status)} and stops at its next report`;
+}
+
 // Mindia cancels only waiting tasks. Read, then cancel: a task that starts in between gets a
 // soft cancel request instead (it stops at its next report); closing that gap would take a
 // conditional cancel in the object.
@@ -72,13 +81,17 @@ export function registerApiTaskActions(app: App) {
 			throw new ApiError("CONFLICT", `only pending or scheduled tasks can be cancelled; task is ${lowerStatusOf(current.status)}`);
 		}
 		const task = await cancelTask(c.env, c.var.caller, id, "soft");
-		return c.json({ id, task_id: id, status: lowerStatusOf(task.status), message: "Task cancelled successfully" }, 200);
+		const message = outcomeOf(task, "Task cancelled successfully", "Cancellation requested");
+		return c.json({ id: task.task_id, task_id: task.task_id, status: lowerStatusOf(task.status), message }, 200);
 	});
 
 	registerWithTwin(app, retry, async (c) => {
 		const id = c.req.valid("param").id;
 		const task = await retryTask(c.env, c.var.caller, id, false);
-		return c.json({ id, task_id: id, status: lowerStatusOf(task.status), message: "Task scheduled for retry" }, 200);
+		return c.json(
+			{ id: task.task_id, task_id: task.task_id, status: lowerStatusOf(task.status), message: "Task scheduled for retry" },
+			200,
+		);
 	});
 
 	registerWithTwin(app, stop, async (c) => {
@@ -88,9 +101,9 @@ export function registerApiTaskActions(app: App) {
 		return c.json(
 			{
 				success: true,
-				task_id: id,
+				task_id: task.task_id,
 				action: hard ? ("hard_stop" as const) : ("soft_stop" as const),
-				message: `Task ${hard ? "terminated" : "revoked"} successfully`,
+				message: outcomeOf(task, `Task ${hard ? "terminated" : "revoked"} successfully`, "Revoke requested"),
 				state: celeryStateOf(task),
 				status: lowerStatusOf(task.status),
 			},
