@@ -7,6 +7,13 @@ import type { Caller } from "../services/tasks";
 export type AppEnv = { Bindings: Env; Variables: { caller: Caller; requestId: string } };
 export type App = OpenAPIHono<AppEnv>;
 
+/** Groups in /docs; the compat adapters' routes are tagged by the system they stand in for. */
+export const TAGS = {
+	mixpeek: "compat: Mixpeek",
+	apiTasks: "compat: /api/tasks (Mindia, Celery manager)",
+	fastapi: "compat: FastAPI + Celery demo",
+} as const;
+
 export const ProblemSchema = z
 	.object({
 		type: z.string(),

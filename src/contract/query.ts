@@ -3,6 +3,11 @@ import { z } from "zod";
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
+/** A query value as the number it spells, or as sent when it spells none (the schema then names the field). */
+export function numberOrText(value: string): number | string {
+	return NUMBER.test(value.trim()) ? Number(value) : value;
+}
+
 /**
  * A number sent as a query parameter, then checked by `schema`. Only digits count: `?n=` is a
  * 422, not 0 as `z.coerce.number()` would have it (Number("") is 0), so an empty parameter

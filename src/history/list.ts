@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { unionAll } from "drizzle-orm/sqlite-core";
+import type { TaskOrder } from "../contract/task-filters";
 import type { Task } from "../task/task";
 import type { HistoryDb } from "./db";
 import { taskMetadata, tasks } from "./schema";
@@ -25,17 +26,7 @@ export interface TaskQuery {
 	created_to?: number;
 }
 
-export const TASK_ORDERS = [
-	"created_at",
-	"-created_at",
-	"priority",
-	"-priority",
-	"completed_at",
-	"-completed_at",
-	"duration",
-	"-duration",
-] as const;
-export type TaskOrder = (typeof TASK_ORDERS)[number];
+export type { TaskOrder };
 
 /** Where a keyset page starts: the last row of the previous page. */
 export interface TaskKey {

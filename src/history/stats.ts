@@ -1,6 +1,6 @@
 /** Aggregates over history for statistics and metrics: statistics read the hourly rollup where they can. */
 import { and, count, sql, sum } from "drizzle-orm";
-import { isTerminal, TASK_STATUSES } from "../task/task";
+import { LIVE_STATUSES } from "../task/task";
 import type { HistoryDb } from "./db";
 import { type TaskQuery, taskConditions } from "./list";
 import { BUCKET_COUNT, bucketPercentile, durationBucketsColumn, HOUR_MS, rollupGroupsQuery } from "./rollup";
@@ -34,8 +34,6 @@ export function taskGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 		.groupBy(tasks.status, tasks.task_type);
 }
 
-const LIVE_STATUSES = TASK_STATUSES.filter((s) => !isTerminal(s));
-
 /** Live tasks have no duration: counting them by status and type reads the status index alone. */
 function liveGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 	return db
@@ -49,7 +47,7 @@ function liveGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 			buckets: sql<string>`'[]'`.as("buckets"),
 		})
 		.from(tasks)
-		.where(and(...taskConditions(db, tenant, { ...q, status: LIVE_STATUSES }, false)))
+		.where(and(...taskConditions(db, tenant, { ...q, status: [...LIVE_STATUSES] }, false)))
 		.groupBy(tasks.status, tasks.task_type);
 }
 

@@ -1,30 +1,12 @@
 /** Task statistics over history: what GET /v1/tasks/stats and the compat stats routes answer. */
-import { z } from "@hono/zod-openapi";
+import { DEFAULT_STATS_HOURS, type StatsFilters } from "../contract/task-filters";
 import { historyDb } from "../history/db";
 import { aggregateTasks } from "../history/stats";
-import { TASK_STATUSES, type TaskStatus } from "../task/task";
+import { COMPLETED_STATUSES, TASK_STATUSES, type TaskStatus } from "../task/task";
 
-export const DEFAULT_STATS_HOURS = 24;
-
-export interface StatsFilters {
-	task_type?: string[];
-	namespace?: string;
-	/** Every pair must match (the Celery manager counts per company_id). */
-	metadata?: Record<string, string>;
-	/** Tasks created in the last N hours; default 24; null counts all retained history. */
-	hours_ago?: number | null;
-}
-
-export const StatsFiltersSchema = z.strictObject({
-	task_type: z.array(z.string().min(1).max(64)).max(32).optional(),
-	namespace: z.string().min(1).max(64).optional(),
-	hours_ago: z
-		.number()
-		.positive()
-		.max(24 * 366)
-		.optional()
-		.openapi({ description: `Tasks created in the last N hours; default ${DEFAULT_STATS_HOURS}` }),
-});
+/** Upper bounds (s) of the duration buckets the percentiles are interpolated in. */
+export { ROLLUP_BUCKETS } from "../history/schema";
+export { DEFAULT_STATS_HOURS, type StatsFilters };
 
 export interface TaskStats {
 	total: number;
@@ -70,7 +52,7 @@ export async function taskStats(env: Env, tenant: string, filters: StatsFilters,
 		durationSum += group.duration_sum;
 		durationCount += group.duration_count;
 	}
-	const completed = by_status.COMPLETED + by_status.COMPLETED_WITH_ERRORS;
+	const completed = COMPLETED_STATUSES.reduce((n, s) => n + by_status[s], 0);
 	const terminal = completed + by_status.FAILED + by_status.CANCELED;
 	return {
 		total: groups.reduce((n, g) => n + g.count, 0),

@@ -3,81 +3,20 @@
  * adapters, and the statistics. Routes turn their parameters into TaskFilters; this resolves
  * them into what the table stores and pages through it.
  */
-import { z } from "@hono/zod-openapi";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TASK_ORDERS, type TaskFilters, type TaskOrder } from "../contract/task-filters";
 import { ApiError } from "../errors";
 import { taskTypeOf, taskTypeOfPrefix } from "../execute/task-types";
 import { historyDb } from "../history/db";
-import { findTaskPage, TASK_ORDERS, type TaskKey, type TaskOrder, type TaskQuery } from "../history/list";
-import { TASK_STATUSES, type Task, type TaskStatus } from "../task/task";
+import { findTaskPage, type TaskKey, type TaskQuery } from "../history/list";
+import type { Task } from "../task/task";
 
-export { TASK_ORDERS, type TaskOrder };
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TASK_ORDERS, type TaskFilters, type TaskOrder };
 
-export const MAX_LIST_LIMIT = 100;
-export const DEFAULT_LIST_LIMIT = 50;
 /**
  * `total` reads at most this many rows: counting a million matching rows on every page would
  * cost a million D1 rows read per request. A total equal to the cap means "at least".
  */
 export const TOTAL_COUNT_CAP = 10_000;
-
-export interface TaskFilters {
-	status?: TaskStatus[];
-	task_type?: string[];
-	/** Exact name, or a prefix when it ends with `*` (`etl.*`). */
-	task_name?: string;
-	namespace?: string;
-	created_by?: string;
-	/** Every pair must match (AND). */
-	metadata?: Record<string, string>;
-	/** ISO 8601; inclusive. */
-	created_after?: string;
-	/** ISO 8601; exclusive. */
-	created_before?: string;
-	/** Only tasks created in the last N hours (combined with created_after: the later bound wins). */
-	hours_ago?: number;
-	order_by?: TaskOrder;
-	limit: number;
-	offset?: number;
-	/** next_cursor of the previous page; created_at orderings only. */
-	cursor?: string;
-}
-
-const MAX_METADATA_FILTERS = 8;
-/** A date alone means its midnight UTC (Mindia sends start_date=2026-01-31). */
-const isoTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).openapi({ example: "2026-01-31T00:00:00Z" });
-
-/** TaskFilters as a JSON body (POST /v1/tasks/list), reused by the compat routes. */
-export const TaskFiltersSchema = z
-	.strictObject({
-		status: z.array(z.enum(TASK_STATUSES)).max(TASK_STATUSES.length).optional(),
-		task_type: z.array(z.string().min(1).max(64)).max(32).optional(),
-		task_name: z
-			.string()
-			.min(1)
-			.max(201)
-			.regex(/^[A-Za-z0-9_.:/-]+\*?$/, "a task name, or a prefix ending in *")
-			.optional()
-			.openapi({ example: "etl.*" }),
-		namespace: z.string().min(1).max(64).optional(),
-		created_by: z.string().min(1).max(255).optional(),
-		metadata: z
-			.record(z.string().min(1).max(64), z.string().max(512))
-			.refine((m) => Object.keys(m).length <= MAX_METADATA_FILTERS, `at most ${MAX_METADATA_FILTERS} keys`)
-			.optional()
-			.openapi({ example: { company_id: "4" } }),
-		created_after: isoTime.optional(),
-		created_before: isoTime.optional(),
-		hours_ago: z
-			.number()
-			.positive()
-			.max(24 * 366)
-			.optional(),
-		order_by: z.enum(TASK_ORDERS).optional().openapi({ description: "Default -created_at (newest first)" }),
-		limit: z.number().int().min(1).max(MAX_LIST_LIMIT).default(DEFAULT_LIST_LIMIT),
-		offset: z.number().int().min(0).optional(),
-		cursor: z.string().min(1).max(512).optional(),
-	})
-	.openapi("TaskFilters");
 
 export interface TaskList {
 	tasks: Task[];
@@ -160,7 +99,7 @@ export function taskQueryOf(filters: Omit<TaskFilters, "limit">, now: number): T
 export async function listTasks(env: Env, tenant: string, filters: TaskFilters, now = Date.now()): Promise<TaskList> {
 	const order = filters.order_by ?? "-created_at";
 	const offset = filters.offset ?? 0;
-	const limit = Math.min(Math.max(1, Math.trunc(filters.limit)), MAX_LIST_LIMIT);
+	const limit = Math.min(Math.max(1, Math.trunc(filters.limit ?? DEFAULT_LIST_LIMIT)), MAX_LIST_LIMIT);
 	let after: TaskKey | undefined;
 	if (filters.cursor !== undefined) {
 		if (!isKeysetOrder(order)) {
@@ -173,6 +112,10 @@ export async function listTasks(env: Env, tenant: string, filters: TaskFilters, 
 		}
 		after = decodeCursor(filters.cursor, order);
 	}
+	if (filters.status?.length === 0 || filters.task_type?.length === 0) {
+		// Words that name no state a task can have (Mixpeek's ARCHIVED), or filters with nothing in common.
+		return { tasks: [], total: 0, total_capped: false, limit, offset, next_cursor: null };
+	}
 	const query = taskQueryOf(filters, now);
 	// One row more than asked tells whether another page exists, without a second query.
 	const page = await findTaskPage(historyDb(env.DB), tenant, query, { order, limit: limit + 1, offset, after }, TOTAL_COUNT_CAP);
@@ -184,4 +127,4 @@ export async function listTasks(env: Env, tenant: string, filters: TaskFilters, 
 	return { tasks, total: page.total, total_capped: page.total >= TOTAL_COUNT_CAP, limit, offset, next_cursor };
 }
 
-export { type StatsFilters, StatsFiltersSchema, type TaskStats, taskStats } from "./history-stats";
+export { type StatsFilters, type TaskStats, taskStats } from "./history-stats";

@@ -6,7 +6,7 @@
  */
 import { historyDb } from "../history/db";
 import { DURATION_BUCKETS, taskMetrics } from "../history/stats";
-import { TASK_STATUSES } from "../task/task";
+import { COMPLETED_STATUSES, TASK_STATUSES } from "../task/task";
 
 const label = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 
@@ -41,7 +41,7 @@ export async function renderMetrics(env: Env, tenant: string): Promise<string> {
 			"taskplane_tasks_completed_total",
 			"counter",
 			"Tasks completed, with or without item errors (retained history).",
-			perType("taskplane_tasks_completed_total", ["COMPLETED", "COMPLETED_WITH_ERRORS"]),
+			perType("taskplane_tasks_completed_total", COMPLETED_STATUSES),
 		),
 		...family(
 			"taskplane_tasks_failed_total",

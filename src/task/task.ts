@@ -19,6 +19,16 @@ export function isTerminal(status: TaskStatus): status is TerminalStatus {
 	return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
 
+/** Statuses a task can still leave: waiting for its turn or its time, or running. */
+export const LIVE_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((s) => !isTerminal(s));
+
+/** A task that ran to its end counts as completed whether or not items reported errors. */
+export const COMPLETED_STATUSES = ["COMPLETED", "COMPLETED_WITH_ERRORS"] as const satisfies readonly TerminalStatus[];
+
+export function isCompleted(status: TaskStatus): boolean {
+	return (COMPLETED_STATUSES as readonly string[]).includes(status);
+}
+
 export interface TaskProgress {
 	percent: number | null;
 	done: number | null;

@@ -2,11 +2,7 @@
 import type { RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { App, AppEnv } from "../openapi";
 
-export const TAGS = {
-	mixpeek: "compat: Mixpeek",
-	apiTasks: "compat: /api/tasks (Mindia, Celery manager)",
-	fastapi: "compat: FastAPI + Celery demo",
-} as const;
+export { TAGS } from "../openapi";
 
 /**
  * Registers a route, and its twin with (or without) the trailing slash, hidden from /docs:

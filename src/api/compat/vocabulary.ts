@@ -3,8 +3,9 @@
  * states (DESIGN § States, "Views of the same states"), and which of our states each of its
  * filter words selects. The one place these vocabularies live; adapters only look words up.
  */
+import { STATUS_WORDS } from "../../contract/status-words";
 import { ApiError } from "../../errors";
-import type { Task, TaskStatus } from "../../task/task";
+import { COMPLETED_STATUSES, type Task, type TaskStatus } from "../../task/task";
 
 /** Celery's states (celery.states), as Celery clients and the Celery manager read them. */
 export type CeleryState = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "REVOKED" | "RETRY";
@@ -41,7 +42,7 @@ const CELERY_FILTERS: Record<string, readonly TaskStatus[]> = {
 	STARTED: ["PROCESSING"],
 	PROGRESS: ["PROCESSING"],
 	RETRY: ["SCHEDULED"],
-	SUCCESS: ["COMPLETED", "COMPLETED_WITH_ERRORS"],
+	SUCCESS: COMPLETED_STATUSES,
 	FAILURE: ["FAILED"],
 	REVOKED: ["CANCELED"],
 };
@@ -66,41 +67,12 @@ export function lowerStatusOf(status: TaskStatus): LowerStatus {
 	return LOWER_OF[status];
 }
 
-const LOWER_FILTERS: Record<string, readonly TaskStatus[]> = {
-	pending: ["PENDING"],
-	scheduled: ["SCHEDULED"],
-	queued: ["QUEUED"],
-	processing: ["PROCESSING"],
-	completed: ["COMPLETED", "COMPLETED_WITH_ERRORS"],
-	failed: ["FAILED"],
-	cancelled: ["CANCELED"],
-	canceled: ["CANCELED"],
-};
-
 /**
- * Mixpeek's TaskStatusEnum: our own statuses, plus IN_PROGRESS (its synonym of PROCESSING)
- * and the lifecycle words it shares with other resources, which no task of ours ever has:
- * accepted as filters, they select nothing.
+ * Filter words: Celery's `state` words are its own (its PENDING covers SCHEDULED and QUEUED
+ * too); a `status` filter takes the words every list route takes (contract/status-words.ts:
+ * ours, Mixpeek's and Mindia's lower-case ones).
  */
-const MIXPEEK_FILTERS: Record<string, readonly TaskStatus[]> = {
-	PENDING: ["PENDING"],
-	SCHEDULED: ["SCHEDULED"],
-	QUEUED: ["QUEUED"],
-	IN_PROGRESS: ["PROCESSING"],
-	PROCESSING: ["PROCESSING"],
-	COMPLETED: ["COMPLETED"],
-	COMPLETED_WITH_ERRORS: ["COMPLETED_WITH_ERRORS"],
-	FAILED: ["FAILED"],
-	CANCELED: ["CANCELED"],
-	UNKNOWN: [],
-	SKIPPED: [],
-	DRAFT: [],
-	ACTIVE: [],
-	ARCHIVED: [],
-	SUSPENDED: [],
-};
-
-export const STATUS_VOCABULARIES = { celery: CELERY_FILTERS, lower: LOWER_FILTERS, mixpeek: MIXPEEK_FILTERS } as const;
+export const STATUS_VOCABULARIES = { celery: CELERY_FILTERS, status: STATUS_WORDS } as const;
 export type StatusVocabulary = keyof typeof STATUS_VOCABULARIES;
 
 /** The statuses one word of a vocabulary selects, or undefined if the word is not in it. */
@@ -139,8 +111,6 @@ const INSPECT_OF: Partial<Record<TaskStatus, InspectGroup>> = {
 	PENDING: "RESERVED",
 	QUEUED: "RESERVED",
 };
-
-export const LIVE_STATUSES = Object.keys(INSPECT_OF) as TaskStatus[];
 
 export function inspectGroupOf(status: TaskStatus): InspectGroup | null {
 	return INSPECT_OF[status] ?? null;

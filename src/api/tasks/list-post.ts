@@ -1,9 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { listTasks, TaskFiltersSchema, type TaskList } from "../../services/history";
-import { fromMixpeekList, MixpeekListBody, MixpeekPagination, mixpeekPage } from "../compat/mixpeek-list";
-import { TAGS } from "../compat/shared";
-import { type App, errorResponses } from "../openapi";
-import { parseTaskFilters, TaskListSchema } from "./list-schema";
+import { listTasks } from "../../services/history";
+import { type App, errorResponses, TAGS } from "../openapi";
+import { fieldsOfBody, ListTasksBody, MixpeekPagination, mergeParts, mixpeekPage } from "./list-body";
+import { filtersFromQuery, parseTaskFilters, TaskListSchema } from "./list-schema";
 
 const route = createRoute({
 	method: "post",
@@ -11,9 +10,9 @@ const route = createRoute({
 	tags: ["tasks", TAGS.mixpeek],
 	summary: "List tasks (filters as a JSON body; also Mixpeek's list)",
 	description:
-		"The same filters as `GET /v1/tasks`, with `metadata` as an object and `status` / `task_type` as arrays. Mixpeek's body (`status`, `task_type`, `filters.AND`, `sort`), its query paging (`page`, `page_size`) and `X-Namespace` header are accepted too, and the answer carries its `results` and `pagination` beside `tasks`.",
+		"The same filters as `GET /v1/tasks`, with `metadata` as an object and `status` / `task_type` as arrays or single words. Mixpeek's body (`filters.AND`, `sort`), its query paging (`page`, `page_size`, `limit`, `offset`, `cursor`) and `X-Namespace` header are accepted too, and the answer carries its `results` and `pagination` beside `tasks`. Any filter may come in the query string as on `GET /v1/tasks`; a field given in two places with different values is a 422.",
 	request: {
-		body: { required: false, content: { "application/json": { schema: TaskFiltersSchema.or(MixpeekListBody) } } },
+		body: { required: false, content: { "application/json": { schema: ListTasksBody } } },
 	},
 	responses: {
 		200: {
@@ -28,12 +27,13 @@ const route = createRoute({
 
 export function registerListTasksPost(app: App) {
 	app.openapi(route, async (c) => {
-		const mixpeek = fromMixpeekList(c.req.valid("json") ?? {}, c.req.query(), c.req.header("x-namespace"));
-		// No body lists everything: parsing again fills in the defaults the skipped validator would have.
-		const filters = parseTaskFilters(mixpeek.body, "request body");
-		const page: TaskList = mixpeek.matchesNothing
-			? { tasks: [], total: 0, total_capped: false, limit: filters.limit, offset: filters.offset ?? 0, next_cursor: null }
-			: await listTasks(c.env, c.var.caller.tenant, filters);
+		const namespace = c.req.header("x-namespace");
+		const fields = mergeParts([
+			{ where: "request body", fields: fieldsOfBody(c.req.valid("json") ?? {}) },
+			{ where: "query string", fields: filtersFromQuery(c.req.queries()) },
+			{ where: "X-Namespace header", fields: { namespace } },
+		]);
+		const page = await listTasks(c.env, c.var.caller.tenant, parseTaskFilters(fields, "request"));
 		return c.json({ ...page, ...mixpeekPage(page) }, 200);
 	});
 }

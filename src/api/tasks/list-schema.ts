@@ -1,7 +1,9 @@
 /** What the list routes share: the response, and turning a query string into TaskFilters. */
 import { z } from "@hono/zod-openapi";
+import { numberOrText } from "../../contract/query";
+import { STATUS_WORDS } from "../../contract/status-words";
+import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type TaskFilters, TaskFiltersSchema } from "../../contract/task-filters";
 import { ApiError, fieldErrorsOf } from "../../errors";
-import { type TaskFilters, TaskFiltersSchema } from "../../services/history";
 import { TaskSchema } from "./schema";
 
 export const TaskListSchema = z
@@ -16,7 +18,7 @@ export const TaskListSchema = z
 	.openapi("TaskList");
 
 const LISTS = new Set(["status", "task_type"]);
-const NUMBERS = new Set(["limit", "offset", "hours_ago"]);
+const NUMBERS = new Set(["limit", "offset", "hours_ago", "page", "page_size"]);
 /** Names other systems use for the same filters. */
 const ALIASES: Record<string, string> = { start_date: "created_after", end_date: "created_before" };
 
@@ -34,7 +36,7 @@ export function filtersFromQuery(queries: Record<string, string[]>): Record<stri
 		} else if (LISTS.has(name)) {
 			body[name] = values.flatMap((v) => v.split(",").map((s) => s.trim())).filter((s) => s !== "");
 		} else if (NUMBERS.has(name)) {
-			body[name] = /^-?\d+(\.\d+)?$/.test(last) ? Number(last) : last;
+			body[name] = numberOrText(last);
 		} else {
 			body[ALIASES[name] ?? name] = last;
 		}
@@ -61,7 +63,9 @@ export const ListQueryDoc = z.looseObject({
 	status: z
 		.union([z.string(), z.array(z.string())])
 		.optional()
-		.openapi({ description: "Repeat it or separate with commas: status=FAILED,CANCELED" }),
+		.openapi({
+			description: `Repeat it or separate with commas: status=FAILED,CANCELED. Words: ${Object.keys(STATUS_WORDS).join(", ")}`,
+		}),
 	task_type: z.union([z.string(), z.array(z.string())]).optional(),
 	task_name: z.string().optional().openapi({ description: "Exact, or a prefix ending in *: etl.*" }),
 	namespace: z.string().optional(),
@@ -73,7 +77,12 @@ export const ListQueryDoc = z.looseObject({
 		.string()
 		.optional()
 		.openapi({ description: "created_at, -created_at (default), priority, -priority, completed_at, -completed_at, duration, -duration" }),
-	limit: z.string().optional().openapi({ description: "1 to 100, default 50" }),
+	limit: z
+		.string()
+		.optional()
+		.openapi({ description: `1 to ${MAX_LIST_LIMIT}, default ${DEFAULT_LIST_LIMIT}` }),
 	offset: z.string().optional(),
+	page: z.string().optional().openapi({ description: "1-based page of `limit` (or `page_size`) tasks; instead of offset" }),
+	page_size: z.string().optional().openapi({ description: "Another name for limit" }),
 	cursor: z.string().optional(),
 });

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ROLLUP_BUCKETS } from "../../history/schema";
-import { StatsFiltersSchema, taskStats } from "../../services/history";
+import { StatsFiltersSchema } from "../../contract/task-filters";
+import { ROLLUP_BUCKETS, taskStats } from "../../services/history-stats";
 import { TASK_STATUSES } from "../../task/task";
 import { type App, errorResponses } from "../openapi";
 import { filtersFromQuery, parseFilters } from "./list-schema";

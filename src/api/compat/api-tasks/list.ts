@@ -30,9 +30,6 @@ export function registerApiTaskList(app: App) {
 		const limit = Math.min(q.limit ?? (c.req.path.endsWith("/") ? 100 : 50), MAX_LIMIT);
 		const order_by = orderOf(q.order_by);
 		const filters = filtersOf(q);
-		if (filters === null) {
-			return c.json({ tasks: [], total: 0, limit, offset: q.offset }, 200);
-		}
 		const page = await listTasks(c.env, c.var.caller.tenant, { ...filters, limit, offset: q.offset, ...(order_by ? { order_by } : {}) });
 		return c.json({ tasks: page.tasks.map(apiTaskOf), total: page.total, limit: page.limit, offset: page.offset }, 200);
 	});

@@ -79,15 +79,12 @@ export function orderOf(orderBy: string | undefined): TaskFilters["order_by"] {
 	return order;
 }
 
-/** The history filters these words ask for, or null when they can match no task at all. */
-export function filtersOf(q: FilterQuery): Omit<TaskFilters, "limit"> | null {
+/** The history filters these words ask for; an empty status or type list matches nothing. */
+export function filtersOf(q: FilterQuery): Omit<TaskFilters, "limit"> {
 	const byStatus = list(q.status);
 	const byState = list(q.state);
-	const status = bothApply(byStatus && statusesFor("lower", byStatus, "status"), byState && statusesFor("celery", byState, "state"));
+	const status = bothApply(byStatus && statusesFor("status", byStatus, "status"), byState && statusesFor("celery", byState, "state"));
 	const taskType = bothApply(list(q.type), list(q.task_type));
-	if (status?.length === 0 || taskType?.length === 0) {
-		return null;
-	}
 	const metadata: Record<string, string> = {};
 	if (q.company_id !== undefined) {
 		metadata.company_id = q.company_id;

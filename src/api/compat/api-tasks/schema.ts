@@ -5,7 +5,7 @@
  * so either client finds what it reads.
  */
 import { z } from "@hono/zod-openapi";
-import { isTerminal, type Task } from "../../../task/task";
+import { isCompleted, isTerminal, type Task } from "../../../task/task";
 import { celeryStateOf, LOWER_STATUSES, lowerStatusOf } from "../vocabulary";
 
 const time = z.string().nullable().openapi({ format: "date-time" });
@@ -92,7 +92,7 @@ export function apiTaskDetailOf(task: Task): z.infer<typeof ApiTaskDetailSchema>
 		...item,
 		live_state: item.state,
 		ready: isTerminal(task.status),
-		successful: task.status === "COMPLETED" || task.status === "COMPLETED_WITH_ERRORS",
+		successful: isCompleted(task.status),
 		in_db: true,
 	};
 }

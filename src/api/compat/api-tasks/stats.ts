@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_STATS_HOURS, taskStats } from "../../../services/history-stats";
-import { isTerminal, TASK_STATUSES, type TaskStatus } from "../../../task/task";
+import { LIVE_STATUSES, TASK_STATUSES, type TaskStatus } from "../../../task/task";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
 import { celeryStateOfStatus, LOWER_STATUSES, lowerStatusOf } from "../vocabulary";
@@ -88,7 +88,7 @@ export function registerApiTaskStats(app: App) {
 		return c.json(
 			{
 				total: s.total,
-				running: count(s.by_status, (st) => !isTerminal(st)),
+				running: count(s.by_status, (st) => LIVE_STATUSES.includes(st)),
 				completed: s.completed,
 				failed: s.failed,
 				revoked: s.canceled,

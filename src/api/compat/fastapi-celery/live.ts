@@ -7,9 +7,10 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { listTasks } from "../../../services/history";
+import { LIVE_STATUSES } from "../../../task/task";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
-import { inspectGroupOf, LIVE_STATUSES } from "../vocabulary";
+import { inspectGroupOf } from "../vocabulary";
 
 const LiveTasks = z
 	.object({
@@ -30,7 +31,7 @@ const route = createRoute({
 
 export function registerDemoLive(app: App) {
 	registerWithTwin(app, route, async (c) => {
-		const page = await listTasks(c.env, c.var.caller.tenant, { status: LIVE_STATUSES, order_by: "created_at", limit: 100 });
+		const page = await listTasks(c.env, c.var.caller.tenant, { status: [...LIVE_STATUSES], order_by: "created_at", limit: 100 });
 		const tasks = page.tasks.flatMap((t) => {
 			const status = inspectGroupOf(t.status);
 			return status ? [{ task_id: t.task_id, status, name: t.task_name }] : [];
