@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { queryNumber } from "../contract/query";
-import { historyDb } from "../history/db";
-import { listMessages } from "../history/messages";
+import { listMessages } from "../services/messages";
 import { type App, errorResponses } from "./openapi";
 
 export const MessageSchema = z
@@ -28,6 +27,6 @@ const route = createRoute({
 export function registerMessageRoutes(app: App) {
 	app.openapi(route, async (c) => {
 		const { limit, offset } = c.req.valid("query");
-		return c.json({ messages: await listMessages(historyDb(c.env.DB), c.var.caller.tenant, limit, offset) }, 200);
+		return c.json({ messages: await listMessages(c.env, c.var.caller.tenant, limit, offset) }, 200);
 	});
 }

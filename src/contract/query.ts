@@ -10,7 +10,7 @@ export function numberOrText(value: string): number | string {
 
 /**
  * A number sent as a query parameter, then checked by `schema`. Only digits count: `?n=` is a
- * 422, not 0 as `z.coerce.number()` would have it (Number("") is 0), so an empty parameter
+ * 422, not 0 as coercing with Number() would have it (Number("") is 0), so an empty parameter
  * never silently stands for a value; leave the parameter out for its default.
  */
 export function queryNumber<T extends z.ZodType<number, number>>(schema: T) {

@@ -1,8 +1,7 @@
 /** `GET /messages/`: what the demo's message tasks inserted. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { queryNumber } from "../../../contract/query";
-import { historyDb } from "../../../history/db";
-import { listMessages } from "../../../history/messages";
+import { listMessages } from "../../../services/messages";
 import { MessageSchema } from "../../messages";
 import { type App, errorResponses } from "../../openapi";
 import { registerWithTwin, TAGS } from "../shared";
@@ -32,7 +31,7 @@ const route = createRoute({
 export function registerDemoMessages(app: App) {
 	registerWithTwin(app, route, async (c) => {
 		const { skip, offset, limit } = c.req.valid("query");
-		const messages = await listMessages(historyDb(c.env.DB), c.var.caller.tenant, Math.min(limit, 100), skip ?? offset ?? 0);
+		const messages = await listMessages(c.env, c.var.caller.tenant, Math.min(limit, 100), skip ?? offset ?? 0);
 		return c.json({ messages, total: messages.length }, 200);
 	});
 }

@@ -1,0 +1,98 @@
+/// <reference types="vite/client" />
+/**
+ * The code's layering, read from the source (DESIGN § Code layout, STYLE § For us): imports
+ * flow api → services → task/dispatch/history/cache; the compat adapters are never imported by
+ * the core; contract/ is plain zod; query numbers are never coerced; every header a route reads
+ * passes the header check.
+ */
+import { describe, expect, it } from "vitest";
+import { HEADERS_READ } from "../src/api/request-headers";
+
+const sources: Record<string, string> = import.meta.glob<string>("../src/**/*.ts", { query: "?raw", import: "default", eager: true });
+const files = Object.entries(sources).map(([path, text]) => ({ path: path.replace(/^\.\.\//, ""), text }));
+
+/** The module each import or re-export of `file` names: a path under src/ for relative ones. */
+function importsOf(file: { path: string; text: string }): string[] {
+	const specifiers = [...file.text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1] ?? "");
+	return specifiers.map((spec) => {
+		if (!spec.startsWith(".")) {
+			return spec;
+		}
+		const parts = file.path.split("/").slice(0, -1);
+		for (const segment of spec.split("/")) {
+			if (segment === "..") {
+				parts.pop();
+			} else if (segment !== ".") {
+				parts.push(segment);
+			}
+		}
+		return parts.join("/");
+	});
+}
+
+const imports = files.map((file) => ({ path: file.path, imports: importsOf(file) }));
+const under = (dir: string) => (path: string) => path === dir || path.startsWith(`${dir}/`);
+
+function offenders(from: (path: string) => boolean, to: (target: string) => boolean): string[] {
+	return imports.flatMap((f) => (from(f.path) ? f.imports.filter(to).map((target) => `${f.path} → ${target}`) : []));
+}
+
+describe("layering", () => {
+	it("reads the source it checks", () => {
+		expect(files.length).toBeGreaterThan(50);
+		expect(imports.find((f) => f.path === "src/app.ts")?.imports).toContain("src/api/compat");
+	});
+
+	it("the core never imports the compat adapters (only the app wires them in)", () => {
+		const core = (path: string) => !under("src/api/compat")(path) && path !== "src/app.ts";
+		expect(offenders(core, under("src/api/compat"))).toEqual([]);
+	});
+
+	it("routes reach history, the task objects and storage only through services", () => {
+		const lower = ["src/history", "src/task/task-object.ts", "src/task/stub.ts", "src/cache", "src/dispatch"];
+		expect(offenders(under("src/api"), (target) => lower.some((dir) => under(dir.replace(/\.ts$/, ""))(target)))).toEqual([]);
+	});
+
+	it("services, task, dispatch, history and cache never import routes; below services, nothing imports services", () => {
+		const belowApi = (path: string) => !under("src/api")(path) && path !== "src/app.ts" && path !== "src/index.ts";
+		expect(offenders(belowApi, under("src/api"))).toEqual([]);
+		const belowServices = (path: string) =>
+			["src/task", "src/dispatch", "src/history", "src/cache", "src/contract"].some((d) => under(d)(path));
+		expect(offenders(belowServices, under("src/services"))).toEqual([]);
+	});
+
+	it("contract/ is plain zod: no hono, drizzle or platform imports", () => {
+		const allowed = (target: string) => target === "zod" || under("src/contract")(target) || target === "src/task/task";
+		expect(offenders(under("src/contract"), (target) => !allowed(target))).toEqual([]);
+	});
+
+	it("the state machine imports no platform, framework or database", () => {
+		expect(
+			offenders(
+				(p) => p === "src/task/machine.ts",
+				(t) => /^(cloudflare:|hono|@hono|drizzle)/.test(t),
+			),
+		).toEqual([]);
+	});
+});
+
+describe("rules written once", () => {
+	it("no query number is coerced: Number('') is 0, so an empty parameter would stand for 0", () => {
+		expect(files.filter((f) => f.text.includes("z.coerce")).map((f) => f.path)).toEqual([]);
+	});
+
+	it("COMPLETED_WITH_ERRORS counts as completed in one place", () => {
+		const lists = files.filter((f) => /"COMPLETED",\s*"COMPLETED_WITH_ERRORS"/.test(f.text)).map((f) => f.path);
+		expect(lists).toEqual(["src/task/task.ts"]);
+	});
+
+	it("every header a route reads is one the header check knows", () => {
+		const read = files.flatMap((f) => [
+			...[...f.text.matchAll(/\.header\("([^"]+)"\)/g)].map((m) => m[1] ?? ""),
+			...[...f.text.matchAll(/headers:\s*z\.object\(\{\s*"([^"]+)"/g)].map((m) => m[1] ?? ""),
+		]);
+		const known = HEADERS_READ.map((h) => h.toLowerCase());
+		expect(read.length).toBeGreaterThan(0);
+		expect(read.map((h) => h.toLowerCase()).filter((h) => !known.includes(h))).toEqual([]);
+	});
+});
