@@ -1,0 +1,103 @@
+/**
+ * The task resource and the bodies of the routes that change it, as plain zod: what routes
+ * validate, what /openapi.json documents and what the SDK and CLI type against.
+ */
+import { z } from "zod";
+import { TASK_STATUSES } from "../task/task";
+import { MAX_DELAY_SECONDS, MAX_GRACE_SECONDS, MAX_TIMEOUT_SECONDS, schedulableTime, seconds } from "./limits";
+
+const isoTime = z.string().nullable().meta({ format: "date-time" });
+
+export const TaskSchema = z
+	.object({
+		task_id: z.string(),
+		task_name: z.string().meta({ example: "etl.process_etl_file" }),
+		task_type: z.string().meta({ example: "etl" }),
+		task_type_display: z.string().meta({ example: "ETL Pipeline" }),
+		namespace: z.string(),
+		status: z.enum(TASK_STATUSES),
+		priority: z.number().int(),
+		payload: z.unknown(),
+		result: z.unknown(),
+		error_code: z.string().nullable(),
+		error_message: z.string().nullable(),
+		errors: z.array(z.object({ item: z.string().optional(), code: z.string().optional(), message: z.string() })),
+		progress: z
+			.object({ percent: z.number().nullable(), done: z.number().nullable(), total: z.number().nullable(), message: z.string().nullable() })
+			.nullable(),
+		attempt: z.number().int().meta({ description: "1-based number of the current (or next) attempt" }),
+		retry_count: z.number().int(),
+		max_retries: z.number().int(),
+		timeout_seconds: z.number().int(),
+		run_at: isoTime,
+		created_at: z.string().meta({ format: "date-time" }),
+		queued_at: isoTime,
+		started_at: isoTime,
+		completed_at: isoTime,
+		duration_seconds: z.number().nullable(),
+		cancel_requested: z.boolean(),
+		metadata: z.record(z.string(), z.string()),
+		created_by: z.string().nullable(),
+		idempotency_key: z.string().nullable(),
+		version: z.number().int(),
+	})
+	.meta({ id: "Task" });
+
+export const MAX_METADATA_KEYS = 32;
+
+export const CreateTaskBody = z
+	.strictObject({
+		task_name: z
+			.string()
+			.min(1)
+			.max(200)
+			.regex(/^[A-Za-z0-9_.:/-]+$/, "letters, digits and _ . : / - only")
+			.meta({ example: "demo.sleep" }),
+		// A parsed JSON body is JSON already; z.json() is a recursive union that sends
+		// zod-to-openapi into endless recursion, so /openapi.json answered 500.
+		payload: z
+			.unknown()
+			.optional()
+			.meta({ description: "Any JSON value, handed to the handler", example: { duration_seconds: 5 } }),
+		namespace: z
+			.string()
+			.min(1)
+			.max(64)
+			.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits and _ . - only")
+			.optional(),
+		priority: z.number().int().min(-1000).max(1000).optional().meta({ description: "Higher runs first; default 0" }),
+		max_retries: z.number().int().min(0).max(100).optional(),
+		timeout_seconds: seconds(1, MAX_TIMEOUT_SECONDS).optional().meta({ description: "Per attempt; default 1800" }),
+		run_at: schedulableTime().optional(),
+		delay_seconds: seconds(0, MAX_DELAY_SECONDS, { int: false }).optional(),
+		metadata: z
+			.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or - (keys are filter names)"), z.string().max(512))
+			.refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `at most ${MAX_METADATA_KEYS} keys`)
+			.optional(),
+	})
+	.refine((body) => body.run_at === undefined || body.delay_seconds === undefined, {
+		message: "give run_at or delay_seconds, not both",
+		path: ["delay_seconds"],
+	})
+	.meta({ id: "CreateTask" });
+
+export const CancelBody = z
+	.strictObject({
+		mode: z.enum(["soft", "hard"]).optional().meta({ description: "soft (default) lets the current operation finish" }),
+		grace_seconds: seconds(1, MAX_GRACE_SECONDS).optional().meta({ description: "soft only: escalate to hard if unacknowledged by then" }),
+	})
+	.meta({ id: "CancelTask" });
+
+export const RetryBody = z.strictObject({ reset_attempts: z.boolean().optional() }).meta({ id: "RetryTask" });
+
+export const TaskEventSchema = z
+	.object({
+		seq: z.number().int(),
+		at: z.string().meta({ format: "date-time" }),
+		type: z.string().meta({ example: "started" }),
+		from_status: z.enum(TASK_STATUSES).nullable(),
+		to_status: z.enum(TASK_STATUSES).nullable(),
+		message: z.string(),
+		data: z.record(z.string(), z.unknown()).nullable(),
+	})
+	.meta({ id: "TaskEvent" });
