@@ -11,28 +11,18 @@ import {
 } from "../src/task/machine";
 import { RETRY_BACKOFF } from "../src/task/retry";
 import { TASK_STATUSES, type TaskRecord, type TaskStatus } from "../src/task/task";
+import { newTaskSpec } from "./helpers/task-spec";
 
 const NOW = Date.parse("2026-01-01T00:00:00.000Z");
 const ctx = (random = 0.5, now = NOW): MachineContext => ({ now, random: () => random });
 const TIMEOUT_S = 60;
 const ATTEMPT = 2;
 
-const spec: NewTask = {
+const spec: NewTask = newTaskSpec({
 	task_id: "01936f6e-8b9a-7c3d-9e2f-0a1b2c3d4e5f",
-	tenant: "dev",
-	task_name: "demo.sleep",
-	task_type: "demo",
-	task_type_display: "Demo",
-	namespace: "default",
-	priority: 0,
 	payload: { duration_seconds: 1 },
-	max_retries: 3,
 	timeout_seconds: TIMEOUT_S,
-	run_at: null,
-	metadata: {},
-	created_by: null,
-	idempotency_key: null,
-};
+});
 
 /** A task in `status` on its second attempt (one retry used), as the object would hold it. */
 function taskIn(status: TaskStatus, overrides: Partial<TaskRecord> = {}): TaskRecord {

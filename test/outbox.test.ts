@@ -3,30 +3,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTask as firstState } from "../src/task/machine";
 import { emptyOutbox, flushOutbox, outboxDeadline, scheduleHistoryWrite } from "../src/task/outbox";
 import type { TaskRecord } from "../src/task/task";
+import { newTaskSpec } from "./helpers/task-spec";
 
 const NOW = Date.parse("2026-11-01T00:00:00Z");
 
 /** A QUEUED task whose message went out at NOW; its object is never created, so the real consumer's start finds nothing. */
 function queuedRecord(): TaskRecord {
-	const created = firstState(
-		{
-			task_id: crypto.randomUUID(),
-			tenant: "outbox-test",
-			task_name: "demo.sleep",
-			task_type: "demo",
-			task_type_display: "Demo",
-			namespace: "default",
-			priority: 0,
-			payload: null,
-			max_retries: 3,
-			timeout_seconds: 60,
-			run_at: null,
-			metadata: {},
-			created_by: null,
-			idempotency_key: null,
-		},
-		{ now: NOW, random: () => 0.5 },
-	).task;
+	const created = firstState(newTaskSpec({ tenant: "outbox-test" }), { now: NOW, random: () => 0.5 }).task;
 	return { ...created, status: "QUEUED", queued_at: new Date(NOW).toISOString(), version: 2 };
 }
 

@@ -17,6 +17,7 @@ import { idempotentTaskId, newTaskId } from "../src/task/ids";
 import { RETRY_BACKOFF } from "../src/task/retry";
 import type { Task } from "../src/task/task";
 import { api, armedAlarm, createTask, expectProblem, postJson, TENANT, taskStub } from "./helpers";
+import { newTaskSpec } from "./helpers/task-spec";
 
 const uniqueNamespace = () => `limits-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -97,22 +98,7 @@ describe("the task's object", () => {
 	it("arms a deadline past the platform's last instant at that instant instead of failing after storing", async () => {
 		const taskId = newTaskId();
 		const stub = taskStub(taskId);
-		const spec = {
-			task_id: taskId,
-			tenant: TENANT,
-			task_name: "demo.sleep",
-			task_type: "demo",
-			task_type_display: "Demo",
-			namespace: "default",
-			priority: 0,
-			payload: null,
-			max_retries: 0,
-			timeout_seconds: 60,
-			run_at: Date.parse("9999-12-31T23:59:59Z"),
-			metadata: {},
-			created_by: null,
-			idempotency_key: null,
-		};
+		const spec = newTaskSpec({ task_id: taskId, tenant: TENANT, max_retries: 0, run_at: Date.parse("9999-12-31T23:59:59Z") });
 		const answer = await runInDurableObject(stub, (instance) => instance.create(spec, null));
 		expect(answer).toMatchObject({ ok: true, created: true, task: { status: "SCHEDULED" } });
 		expect(await armedAlarm(stub)).toBe(LATEST_ARMABLE_MS);
