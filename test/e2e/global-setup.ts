@@ -10,12 +10,18 @@ declare module "vitest" {
 	}
 }
 
-/** Starts `wrangler dev` (ports 8810-8819) on a fresh state folder; wrangler's log stays in /tmp. */
+/** `E2E_PORTS=8860-8869` runs the server elsewhere, so suites started side by side never meet. */
+function portRange(): [number, number] {
+	const match = /^(\d+)-(\d+)$/.exec(process.env.E2E_PORTS ?? "");
+	return match ? [Number(match[1]), Number(match[2])] : [8810, 8819];
+}
+
+/** Starts `wrangler dev` (ports 8810-8819, or E2E_PORTS) on a fresh state folder; wrangler's log stays in /tmp. */
 export default async function setup(project: TestProject) {
 	const state = mkdtempSync(path.join(tmpdir(), "taskplane-e2e-"));
 	const logFile = `${state}.log`;
 	applyMigrations(state);
-	const server = await startDevServer({ ports: [8810, 8819], persistTo: state, logFile });
+	const server = await startDevServer({ ports: portRange(), persistTo: state, logFile });
 	console.log(`e2e: wrangler dev at ${server.url}, log in ${logFile}`);
 	project.provide("baseUrl", server.url);
 	return async () => {
