@@ -31,7 +31,7 @@ export const ListTasksBody = TaskFilterFields.extend({
 		.optional()
 		.openapi({ description: "Mixpeek's conditions; AND only: created_at gt/gte/lt/lte, namespace eq, status and task_type eq/in" }),
 	sort: z.strictObject({ field: z.enum(SORTABLE), direction: z.enum(["asc", "desc"]).optional() }).optional(),
-}).openapi("ListTasks");
+}).openapi("TaskFilters");
 
 type Body = z.infer<typeof ListTasksBody>;
 
