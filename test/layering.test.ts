@@ -86,6 +86,15 @@ describe("rules written once", () => {
 		expect(lists).toEqual(["src/task/task.ts"]);
 	});
 
+	it("the live statuses are derived in one place", () => {
+		const derives = /TASK_STATUSES\.filter\(\(\w+\) => !isTerminal|"PENDING",\s*"SCHEDULED",\s*"QUEUED",\s*"PROCESSING"/;
+		expect(files.filter((f) => derives.test(f.text)).map((f) => f.path)).toEqual(["src/task/task.ts"]);
+	});
+
+	it("services hold no request or response schemas: those live in contract/ or beside their route", () => {
+		expect(offenders(under("src/services"), (target) => target === "zod" || target === "@hono/zod-openapi")).toEqual([]);
+	});
+
 	it("every header a route reads is one the header check knows", () => {
 		const read = files.flatMap((f) => [
 			...[...f.text.matchAll(/\.header\("([^"]+)"\)/g)].map((m) => m[1] ?? ""),
