@@ -3,7 +3,7 @@
  * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
  */
 import { backoffMs } from "./retry";
-import { type ItemError, isTerminal, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
+import { type ItemError, isCompleted, isTerminal, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
 
 export type CancelMode = "soft" | "hard";
 
@@ -307,7 +307,7 @@ export function isWaiting(status: TaskStatus): boolean {
  * brings them back, so only these may be cached as never changing again.
  */
 export function isFinal(status: TaskStatus): boolean {
-	return status === "COMPLETED" || status === "COMPLETED_WITH_ERRORS";
+	return isCompleted(status);
 }
 
 /** Every deadline the task is waiting on; the object arms its one alarm at the earliest. */

@@ -1,7 +1,8 @@
 /**
  * The status words of the systems taskplane replaces, in both directions: how each names our
  * states (DESIGN § States, "Views of the same states"), and which of our states each of its
- * filter words selects. The one place these vocabularies live; adapters only look words up.
+ * filter words selects. The one place these vocabularies live (the `status` filter words every
+ * list route shares are the core's, in contract/status-words.ts); adapters only look words up.
  */
 import { STATUS_WORDS } from "../../contract/status-words";
 import { ApiError } from "../../errors";
