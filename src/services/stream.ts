@@ -1,4 +1,5 @@
 /** The live stream of one task (`GET /v1/tasks/{id}/stream`): served by the task's object. */
+import { callObject } from "../platform/object-calls";
 import { isTaskId } from "../task/ids";
 import { finishedStream } from "../task/live";
 import { taskStub } from "../task/stub";
@@ -16,7 +17,9 @@ export async function streamTask(
 	taskId: string,
 	lastEventId: number | null = null,
 ): Promise<ReadableStream<Uint8Array> | null> {
-	const live = isTaskId(taskId) ? await taskStub(env, caller.tenant, taskId).stream(lastEventId) : null;
+	const live = isTaskId(taskId)
+		? await callObject<ReadableStream<Uint8Array> | "finished" | null>(() => taskStub(env, caller.tenant, taskId).stream(lastEventId))
+		: null;
 	if (live === "finished") {
 		return null;
 	}
