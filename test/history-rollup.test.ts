@@ -210,7 +210,8 @@ it("backfills the history written before the rollup with rollupBackfill's own st
 	const { sql, params } = rollupBackfill(db).toSQL();
 	let next = 0;
 	const inlined = sql.replace(/\?/g, () => String(params[next++])).replace(/\s+/g, " ");
-	const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("stats_rollup_backfill"));
+	// The latest backfill rebuilds the rollup in the shape the code writes now.
+	const migration = env.TEST_MIGRATIONS.findLast((m) => m.name.includes("stats_rollup_backfill"));
 	const queries = migration?.queries.map((q) =>
 		q
 			.replace(/--[^\n]*\n/g, "")
@@ -218,5 +219,6 @@ it("backfills the history written before the rollup with rollupBackfill's own st
 			.trim()
 			.replace(/;$/, ""),
 	);
-	expect(queries).toEqual([inlined]);
+	expect(queries).toContain(inlined);
+	expect(queries?.[0]).toBe("DELETE FROM task_stats_hourly");
 });
