@@ -73,3 +73,16 @@ describe("redeliveryDelaySeconds", () => {
 		expect(draws.size).toBeGreaterThan(10);
 	});
 });
+
+describe("callObject with timeoutMs", () => {
+	it("gives up on a call whose answer never comes, as a retryable error, and tries again", async () => {
+		let calls = 0;
+		const never = () => {
+			calls += 1;
+			return new Promise<string>(() => {});
+		};
+		const error = await callObject(never, { tries: 2, timeoutMs: 5, sleep: async () => {} }).catch((e: unknown) => e);
+		expect(classifyObjectError(error)).toBe("retryable");
+		expect(calls).toBe(2);
+	});
+});

@@ -17,6 +17,13 @@ function isTaskMessage(body: unknown): body is TaskQueueMessage {
 	return !!b && typeof b.task_id === "string" && typeof b.tenant === "string" && typeof b.attempt === "number";
 }
 
+/**
+ * No object call of the consumer waits longer than this (ms). Under `wrangler dev` the local
+ * queue hands out one batch at a time and waits for it without a limit, so one reply that never
+ * came would stop every later delivery (README, "Local queue").
+ */
+export const CONSUMER_CALL_TIMEOUT_MS = 30_000;
+
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	count("worker_requests");
 	await Promise.all(batch.messages.map((message) => consumeOne(message, env)));
@@ -33,7 +40,7 @@ async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
 	const object = () => taskStub(env, tenant, task_id);
 	let spec: AttemptSpec | null;
 	try {
-		spec = await object().start(attempt);
+		spec = await callObject(() => object().start(attempt), { tries: 1, timeoutMs: CONSUMER_CALL_TIMEOUT_MS });
 	} catch (error) {
 		// Not retried here: a claim that reached the object before the error cannot be taken twice.
 		const kind = classifyObjectError(error);
@@ -64,7 +71,7 @@ function toFailure(error: unknown, signal: AbortSignal): TaskFailure {
  */
 async function deliver(report: () => Promise<ReportAnswer>): Promise<ReportAnswer | null> {
 	try {
-		return await callObject(report);
+		return await callObject(report, { timeoutMs: CONSUMER_CALL_TIMEOUT_MS });
 	} catch (error) {
 		console.error(`taskplane: report lost (${classifyObjectError(error)}); the task's timeout will settle it`, error);
 		return null;

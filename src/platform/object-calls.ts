@@ -40,6 +40,8 @@ export const OBJECT_CALL_TRIES = 3;
 
 export interface ObjectCallOptions {
 	tries?: number;
+	/** Give up on a try after this many ms (the call may still land): a reply that never comes must not hang the caller. */
+	timeoutMs?: number;
 	policy?: BackoffPolicy;
 	random?: () => number;
 	sleep?: (ms: number) => Promise<void>;
@@ -54,10 +56,10 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
  * idempotent calls. Throws the last error.
  */
 export async function callObject<T>(call: () => Promise<T>, options: ObjectCallOptions = {}): Promise<T> {
-	const { tries = OBJECT_CALL_TRIES, policy = OBJECT_CALL_BACKOFF, random = Math.random, sleep = sleepMs } = options;
+	const { tries = OBJECT_CALL_TRIES, policy = OBJECT_CALL_BACKOFF, random = Math.random, sleep = sleepMs, timeoutMs } = options;
 	for (let attempt = 1; ; attempt++) {
 		try {
-			return await call();
+			return await (timeoutMs === undefined ? call() : withTimeout(call(), timeoutMs));
 		} catch (error) {
 			if (attempt >= tries || classifyObjectError(error) !== "retryable") {
 				throw error;
@@ -65,6 +67,18 @@ export async function callObject<T>(call: () => Promise<T>, options: ObjectCallO
 			await sleep(backoffMs(attempt, random, policy));
 		}
 	}
+}
+
+/** A timed-out call is retryable: it may or may not have landed, as after a dropped connection. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(
+			() => reject(Object.assign(new Error(`Durable Object call gave no answer within ${ms} ms`), { retryable: true })),
+			ms,
+		);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer ?? null));
 }
 
 /** Redelivery of a queue message whose object call failed: 1 s doubling to 60 s, full jitter, in whole seconds. */
