@@ -1,6 +1,6 @@
 /**
  * The status words of the systems taskplane replaces, in both directions: how each names our
- * states (DESIGN § States, "Views of the same states"), and which of our states each of its
+ * states (README.md, The systems taskplane replaces), and which of our states each of its
  * filter words selects. The one place these vocabularies live; adapters only look words up.
  */
 import { ApiError } from "../../errors";
