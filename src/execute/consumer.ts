@@ -18,9 +18,9 @@ function isTaskMessage(body: unknown): body is TaskQueueMessage {
 }
 
 /**
- * No object call of the consumer waits longer than this (ms). Under `wrangler dev` the local
- * queue hands out one batch at a time and waits for it without a limit, so one reply that never
- * came would stop every later delivery (README, "Local queue").
+ * No object call of the consumer waits longer than this (ms). The queue hands out a batch and
+ * waits for its invocation (locally without any limit), so one reply that never came must not
+ * hold the batch, and the deliveries behind it, for ever.
  */
 export const CONSUMER_CALL_TIMEOUT_MS = 30_000;
 
