@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { isolatedWranglerConfig } from "./scripts/test-wrangler-config.mjs";
 
 /** The bootstrap secret the suite runs with (test/auth-helpers.ts uses the same). */
 const TEST_ADMIN_TOKEN = "test-admin-token";
@@ -11,7 +12,8 @@ export default defineConfig(async () => {
 		plugins: [
 			cloudflareTest({
 				main: "./src/index.ts",
-				wrangler: { configPath: "./wrangler.toml" },
+				// Not ./wrangler.toml itself: the suite must not read a developer's .dev.vars or .env.
+				wrangler: { configPath: isolatedWranglerConfig(import.meta.dirname) },
 				miniflare: {
 					// The keyless dev tenant is what `npm start` runs as; tests exercise the same path.
 					bindings: { ENVIRONMENT: "development", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TEST_MIGRATIONS: migrations },

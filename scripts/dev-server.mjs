@@ -1,14 +1,14 @@
 // Runs `wrangler dev` for the bench and the end-to-end tests: a fresh state folder with the D1
-// migrations applied, ENVIRONMENT=development passed with `--var` (so the user's .dev.vars is
-// left alone), the first free port of a given range, and a stop() that ends the whole process
+// migrations applied, ENVIRONMENT=development passed with `--var` and an empty `--env-file` (so
+// neither the user's .dev.vars nor .env nor `npm start`'s .dev.env reaches the server), the first free port of a given range, and a stop() that ends the whole process
 // group wrangler spawns (workerd included).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
-const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
+export const ROOT = path.resolve(import.meta.dirname, "..");
+export const WRANGLER = path.join(ROOT, "node_modules", ".bin", "wrangler");
 
 function portIsFree(port) {
 	return new Promise((resolve) => {
@@ -74,6 +74,10 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
 	args.push("--persist-to", persistTo, "--var", "ENVIRONMENT:development", "--log-level", logLevel);
 	args.push("--show-interactive-dev-session=false");
+	// With an --env-file wrangler skips .dev.vars; an empty one brings no values of its own.
+	const envFile = path.join(persistTo, "empty.env");
+	writeFileSync(envFile, "");
+	args.push("--env-file", envFile);
 	// Its own process group, so stop() can end wrangler and the workerd it starts together.
 	// A private dev registry: the shared one (~/.wrangler/registry) reloads this worker mid-request
 	// whenever any other `wrangler dev` on the machine starts or stops (POSTs then answer 503).

@@ -20,6 +20,7 @@ import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
+import { isPlatformUnavailable } from "./platform/object-calls";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -87,6 +88,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
 		}
 		if (error instanceof HTTPException) {
 			return render(c, fromHttpException(error));
+		}
+		if (isPlatformUnavailable(error)) {
+			console.warn("taskplane: a Durable Object was unavailable", c.var.requestId, error);
+			return render(
+				c,
+				new ApiError("UNAVAILABLE", "a part of the service is busy or restarting; try again shortly", { headers: { "Retry-After": "1" } }),
+			);
 		}
 		console.error("taskplane: unhandled error", c.var.requestId, error);
 		return render(c, new ApiError("INTERNAL", "something went wrong on our side; quote the request_id when reporting it"));

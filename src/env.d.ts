@@ -1,5 +1,5 @@
-// Values that come from .dev.vars or `wrangler secret put`, never from wrangler.toml [vars],
-// so `wrangler types` (run without .dev.vars) cannot see them.
+// Values that come from `npm start`'s .dev.env or `wrangler secret put`, never from
+// wrangler.toml [vars], so `wrangler types` cannot see them.
 declare namespace Cloudflare {
 	interface Env {
 		/** "development" only in local `npm start`: enables the keyless dev tenant. */

@@ -4,7 +4,7 @@ import { backoffMs, RETRY_BACKOFF } from "../src/task/retry";
 const JUST_BELOW_ONE = 1 - Number.EPSILON;
 
 describe("backoffMs: exponential (base 1 s, factor 2, cap 5 min) with full jitter", () => {
-	it("uses the policy DESIGN § States names", () => {
+	it("uses the policy README and ARCHITECTURE.md name", () => {
 		expect(RETRY_BACKOFF).toEqual({ baseMs: 1_000, factor: 2, capMs: 300_000 });
 	});
 

@@ -6,13 +6,20 @@ import type { Task } from "../src/task/task";
 interface SseEvent {
 	event: string;
 	data: Record<string, unknown>;
+	/** The frame's `id:`, if it had one. */
+	id?: number;
 }
 
-/** Reads SSE frames as they arrive; comment lines (heartbeats) come back as event ":". */
+/**
+ * Reads SSE frames as they arrive; comment lines (heartbeats) come back as event ":". A frame
+ * holding only `retry:` is not an event: its value is kept in `retry`.
+ */
 function sseReader(body: ReadableStream<Uint8Array>) {
 	const reader = body.pipeThrough(new TextDecoderStream()).getReader();
 	let buffer = "";
+	const state = { retry: null as number | null };
 	return {
+		state,
 		async next(): Promise<SseEvent | null> {
 			for (;;) {
 				const end = buffer.indexOf("\n\n");
@@ -22,9 +29,15 @@ function sseReader(body: ReadableStream<Uint8Array>) {
 					if (frame.startsWith(":")) {
 						return { event: ":", data: {} };
 					}
+					const retry = /^retry: (\d+)$/.exec(frame)?.[1];
+					if (retry !== undefined) {
+						state.retry = Number(retry);
+						continue;
+					}
 					const event = /^event: (.*)$/m.exec(frame)?.[1] ?? "message";
 					const data = /^data: (.*)$/m.exec(frame)?.[1] ?? "null";
-					return { event, data: JSON.parse(data) };
+					const id = /^id: (.*)$/m.exec(frame)?.[1];
+					return { event, data: JSON.parse(data), ...(id === undefined ? {} : { id: Number(id) }) };
 				}
 				const { done, value } = await reader.read();
 				if (done) {
@@ -47,8 +60,26 @@ async function create(body: Record<string, unknown>): Promise<Task> {
 	return res.json<Task>();
 }
 
-async function open(taskId: string) {
-	const res = await exports.default.fetch(`http://x/v1/tasks/${taskId}/stream`);
+async function waitForStatus(taskId: string, status: string) {
+	await vi.waitFor(
+		async () => {
+			const got = await exports.default.fetch(`http://x/v1/tasks/${taskId}`);
+			expect((await got.json<Task>()).status).toBe(status);
+		},
+		{ timeout: 10_000, interval: 20 },
+	);
+}
+
+/** The seqs /events lists, oldest first. */
+async function eventSeqs(taskId: string): Promise<number[]> {
+	const res = await exports.default.fetch(`http://x/v1/tasks/${taskId}/events`);
+	const body = await res.json<{ events: { seq: number }[] }>();
+	return body.events.map((e) => e.seq);
+}
+
+async function open(taskId: string, lastEventId?: number) {
+	const headers: Record<string, string> = lastEventId === undefined ? {} : { "Last-Event-ID": String(lastEventId) };
+	const res = await exports.default.fetch(`http://x/v1/tasks/${taskId}/stream`, { headers });
 	expect(res.status).toBe(200);
 	expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
 	return sseReader(res.body as ReadableStream<Uint8Array>);
@@ -114,6 +145,65 @@ describe("GET /v1/tasks/{id}/stream", () => {
 		expect(await stream.next()).toBeNull();
 	});
 
+	it("ids every status and log frame with its seq, so a reconnecting client gets exactly what it missed", async () => {
+		const task = await create({ task_name: "demo.sleep", payload: { duration_seconds: 2 } });
+		await waitForStatus(task.task_id, "PROCESSING");
+		const first = await open(task.task_id);
+		const snapshot = await first.next();
+		expect(first.state.retry).toBe(3000);
+		expect(snapshot?.event).toBe("snapshot");
+		// The snapshot carries the newest seq it includes: the events /events lists so far.
+		const seen = await eventSeqs(task.task_id);
+		expect(snapshot?.id).toBe(Math.max(...seen));
+		await first.cancel();
+
+		// While the client is away: a log line it must not miss.
+		const stub = env.TASKS.get(env.TASKS.idFromName(`dev:${task.task_id}`));
+		expect(await stub.log(1, "said while you were away", null)).toMatchObject({ ok: true });
+
+		const resumed = await open(task.task_id, snapshot?.id);
+		const events: SseEvent[] = [];
+		for (let e = await resumed.next(); e !== null; e = await resumed.next()) {
+			events.push(e);
+		}
+		// No second snapshot up front: the missed log comes first, with its seq as id.
+		expect(events[0]).toMatchObject({ event: "log", data: { message: "said while you were away" } });
+		const all = await eventSeqs(task.task_id);
+		const ided = events.filter((e) => e.event === "status" || e.event === "log");
+		expect(ided.map((e) => e.id)).toEqual(all.filter((seq) => seq > (snapshot?.id ?? 0)));
+		expect(ided.map((e) => e.id)).toEqual(ided.map((e) => e.data.seq));
+		expect(events.at(-1)).toMatchObject({ event: "snapshot", data: { status: "COMPLETED" }, id: Math.max(...all) });
+
+		// Reconnecting after the final snapshot: 204, which tells EventSource to stop.
+		const after = await exports.default.fetch(`http://x/v1/tasks/${task.task_id}/stream`, {
+			headers: { "Last-Event-ID": String(Math.max(...all)) },
+		});
+		expect(after.status).toBe(204);
+	});
+
+	it("resumes a task that finished while the client was away with the missed transition and the final snapshot", async () => {
+		const task = await create({ task_name: "demo.sleep", delay_seconds: 3600 });
+		const first = await open(task.task_id);
+		const snapshot = await first.next();
+		await first.cancel();
+		expect((await exports.default.fetch(`http://x/v1/tasks/${task.task_id}/cancel`, { method: "POST" })).status).toBe(200);
+		const resumed = await open(task.task_id, snapshot?.id);
+		expect(await resumed.next()).toMatchObject({
+			event: "status",
+			id: (snapshot?.id ?? 0) + 1,
+			data: { from_status: "SCHEDULED", to_status: "CANCELED" },
+		});
+		expect(await resumed.next()).toMatchObject({ event: "snapshot", data: { status: "CANCELED" }, id: (snapshot?.id ?? 0) + 1 });
+		expect(await resumed.next()).toBeNull();
+	});
+
+	it("rejects a Last-Event-ID it never sent with a 422 problem", async () => {
+		const task = await create({ task_name: "demo.sleep", delay_seconds: 3600 });
+		const res = await exports.default.fetch(`http://x/v1/tasks/${task.task_id}/stream`, { headers: { "Last-Event-ID": "abc" } });
+		expect(res.status).toBe(422);
+		expect(await res.json()).toMatchObject({ errors: [{ path: expect.stringContaining("last-event-id") }] });
+	});
+
 	it("is a 404 problem for an unknown or malformed task id", async () => {
 		for (const id of ["01936f6e-8b9a-7c3d-9e2f-0a1b2c3d4e5f", "nope"]) {
 			const res = await exports.default.fetch(`http://x/v1/tasks/${id}/stream`);
@@ -133,7 +223,7 @@ describe("LiveFeed", () => {
 		vi.useFakeTimers();
 		const feed = new LiveFeed(15_000);
 		const task = { task_id: "t", status: "PROCESSING", progress: null } as unknown as Task;
-		const stream = sseReader(feed.open(task));
+		const stream = sseReader(feed.open(task, 0) as ReadableStream<Uint8Array>);
 		expect((await stream.next())?.event).toBe("snapshot");
 		vi.advanceTimersByTime(15_000);
 		expect((await stream.next())?.event).toBe(":");

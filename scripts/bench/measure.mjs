@@ -1,7 +1,7 @@
 // Small measuring tools shared by the bench phases: percentiles, a bounded-concurrency pool,
 // and the billable-op counters of GET /__usage priced at Cloudflare's list prices.
 
-/** Dollars per million operations (DESIGN § Shape). Reads are on the list too, at $0.001/M rows. */
+/** Dollars per million operations (Cloudflare's list prices). Reads are on the list too, at $0.001/M rows. */
 export const PRICE_PER_MILLION = {
 	worker_requests: 0.3,
 	do_requests: 0.15,

@@ -133,11 +133,17 @@ export function seedTo(persistTo, target, log) {
 	return ms;
 }
 
+/** The rollup statement of the latest migration that backfills it (it also holds others). */
 function rollupBackfillSql() {
 	const dir = path.resolve(import.meta.dirname, "..", "..", "migrations");
-	const file = readdirSync(dir).find((name) => name.endsWith("_stats_rollup_backfill.sql"));
+	const file = readdirSync(dir)
+		.filter((name) => name.endsWith("_stats_rollup_backfill.sql"))
+		.sort()
+		.at(-1);
 	return readFileSync(path.join(dir, file), "utf8")
 		.replace(/--[^\n]*\n/g, "")
+		.split(/;\s*\n/)
+		.find((statement) => statement.trim().startsWith('insert into "task_stats_hourly"'))
 		.trim()
 		.replace(/;$/, "");
 }

@@ -48,8 +48,10 @@ export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
 	}
 	const caller = c.var.caller;
 	const needed = requiredScope(c.req.method, c.req.path);
-	if (caller.tenant === ROOT_TENANT && needed !== "admin") {
-		throw new ApiError("FORBIDDEN", "the admin token only manages API keys: create a key for a tenant and use it here");
+	// The admin token manages keys and reads the service-wide metrics; it runs no tasks.
+	const serviceWide = c.req.method === "GET" && c.req.path === "/metrics";
+	if (caller.tenant === ROOT_TENANT && needed !== "admin" && !serviceWide) {
+		throw new ApiError("FORBIDDEN", "the admin token only manages API keys and reads /metrics: create a key for a tenant and use it here");
 	}
 	if (!grants(caller.scopes, needed)) {
 		throw new ApiError("FORBIDDEN", `this key lacks the ${needed} scope`);

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ROOT_TENANT } from "../services/api-keys";
 import { renderMetrics } from "../services/metrics";
 import { type App, errorResponses } from "./openapi";
 
@@ -6,9 +7,12 @@ const route = createRoute({
 	method: "get",
 	path: "/metrics",
 	tags: ["metrics"],
-	summary: "Prometheus metrics for the caller's tenant",
-	description:
-		"Text exposition format 0.0.4: tasks by status and type, created / completed / failed counts and a duration histogram, from retained history. Each scrape aggregates the tenant's history once: scrape every minute or so.",
+	summary: "Prometheus metrics for the caller's tenant (the admin token: the whole service)",
+	description: [
+		"Text exposition format 0.0.4: `taskplane_tasks` (gauge: retained tasks by status and type); created, completed, failed and",
+		"canceled `_total` counters and a duration histogram, counted as each transition reaches history, so they never go down.",
+		"With the admin token, every tenant's series, labelled `tenant`. Scrape every minute or so.",
+	].join(" "),
 	responses: {
 		200: { description: "Metrics", content: { "text/plain": { schema: z.string() } } },
 		...errorResponses,
@@ -17,6 +21,8 @@ const route = createRoute({
 
 export function registerMetrics(app: App) {
 	app.openapi(route, async (c) =>
-		c.text(await renderMetrics(c.env, c.var.caller.tenant), 200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }),
+		c.text(await renderMetrics(c.env, c.var.caller.tenant === ROOT_TENANT ? null : c.var.caller.tenant), 200, {
+			"Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+		}),
 	);
 }

@@ -8,6 +8,7 @@
  * them leasing a batch and keeping one token.
  */
 import { ApiError } from "../errors";
+import { classifyObjectError } from "../platform/object-calls";
 import { count } from "../usage";
 import type { RateLimit } from "./token-bucket";
 
@@ -41,7 +42,8 @@ function refill(env: Env, keyId: string, limit: RateLimit, now: number): Promise
 			})
 			.catch((error: unknown) => {
 				// A limiter that cannot be reached must not take the API down with it: fail open, loudly.
-				console.error("taskplane: rate limiter unavailable, letting the request through", error);
+				// Never retried: a take that landed before the error would grant its tokens twice.
+				console.error(`taskplane: rate limiter unavailable (${classifyObjectError(error)}), letting the request through`, error);
 				return null;
 			})
 			.finally(() => refills.delete(keyId));

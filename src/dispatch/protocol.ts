@@ -1,5 +1,5 @@
 /**
- * The contract between a task and its namespace's dispatcher (DESIGN § Dispatch). The task's
+ * The contract between a task and its namespace's dispatcher (ARCHITECTURE.md, The TaskObject). The task's
  * outbox owns every delivery until the dispatcher has acknowledged it; the dispatcher owns the
  * ready set, the running set (one slot per running attempt), the limits and the group commit
  * of history snapshots to D1. Every call is idempotent by `(task_id, attempt)` or, for

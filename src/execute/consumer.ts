@@ -3,6 +3,7 @@
  * spec only to the call that moves that attempt QUEUED → PROCESSING, so a redelivered message
  * runs nothing twice. Everything the handler says goes back to the object, fenced by attempt.
  */
+import { callObject, classifyObjectError, redeliveryDelaySeconds } from "../platform/object-calls";
 import type { TaskFailure } from "../task/machine";
 import type { TaskQueueMessage } from "../task/outbox";
 import { taskStub } from "../task/stub";
@@ -16,6 +17,13 @@ function isTaskMessage(body: unknown): body is TaskQueueMessage {
 	return !!b && typeof b.task_id === "string" && typeof b.tenant === "string" && typeof b.attempt === "number";
 }
 
+/**
+ * No object call of the consumer waits longer than this (ms). The queue hands out a batch and
+ * waits for its invocation (locally without any limit), so one reply that never came must not
+ * hold the batch, and the deliveries behind it, for ever.
+ */
+export const CONSUMER_CALL_TIMEOUT_MS = 30_000;
+
 export async function consumeTasks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	count("worker_requests");
 	await Promise.all(batch.messages.map((message) => consumeOne(message, env)));
@@ -28,17 +36,20 @@ async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
 		return;
 	}
 	const { task_id, tenant, attempt } = message.body;
-	const stub = taskStub(env, tenant, task_id);
+	// A new stub per call: one that saw an error may be broken (platform/object-calls.ts).
+	const object = () => taskStub(env, tenant, task_id);
 	let spec: AttemptSpec | null;
 	try {
-		spec = await stub.start(attempt);
+		spec = await callObject(() => object().start(attempt), { tries: 1, timeoutMs: CONSUMER_CALL_TIMEOUT_MS });
 	} catch (error) {
-		console.warn("taskplane: could not claim attempt; redelivering", task_id, attempt, error);
-		message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+		// Not retried here: a claim that reached the object before the error cannot be taken twice.
+		const kind = classifyObjectError(error);
+		console.warn(`taskplane: could not claim attempt (${kind}); redelivering`, task_id, attempt, error);
+		message.retry({ delaySeconds: redeliveryDelaySeconds(message.attempts, kind) });
 		return;
 	}
 	if (spec) {
-		await runAttempt(stub, spec, tenant, env);
+		await runAttempt(object, spec, tenant, env);
 	}
 	message.ack();
 }
@@ -54,27 +65,25 @@ function toFailure(error: unknown, signal: AbortSignal): TaskFailure {
 	return { code: "HANDLER_ERROR", message, retryable: true };
 }
 
-/** A report lost to a passing platform error is tried again; if it never lands the timeout decides. */
+/**
+ * A report lost to a retryable platform error is tried again (reports are fenced by attempt, so
+ * a repeat is harmless); an overloaded object is not. If it never lands the timeout decides.
+ */
 async function deliver(report: () => Promise<ReportAnswer>): Promise<ReportAnswer | null> {
-	for (let tries = 1; ; tries++) {
-		try {
-			return await report();
-		} catch (error) {
-			if (tries >= 3) {
-				console.error("taskplane: report lost; the task's timeout will settle it", error);
-				return null;
-			}
-			await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** tries));
-		}
+	try {
+		return await callObject(report, { timeoutMs: CONSUMER_CALL_TIMEOUT_MS });
+	} catch (error) {
+		console.error(`taskplane: report lost (${classifyObjectError(error)}); the task's timeout will settle it`, error);
+		return null;
 	}
 }
 
-async function runAttempt(stub: DurableObjectStub<TaskObject>, spec: AttemptSpec, tenant: string, env: Env): Promise<void> {
+async function runAttempt(object: () => DurableObjectStub<TaskObject>, spec: AttemptSpec, tenant: string, env: Env): Promise<void> {
 	const { attempt } = spec;
 	const handler = handlerFor(spec.task_name);
 	if (!handler) {
 		const error = { code: "UNKNOWN_TASK", message: `no handler is registered for task_name ${spec.task_name}`, retryable: false };
-		await deliver(() => stub.fail(attempt, error));
+		await deliver(() => object().fail(attempt, error));
 		return;
 	}
 	const controller = new AbortController();
@@ -97,15 +106,15 @@ async function runAttempt(stub: DurableObjectStub<TaskObject>, spec: AttemptSpec
 				total: p.total ?? null,
 				message: p.message ?? null,
 			};
-			heed(await deliver(() => stub.progress(attempt, progress)));
+			heed(await deliver(() => object().progress(attempt, progress)));
 		},
-		log: async (message, data) => heed(await deliver(() => stub.log(attempt, message, data ?? null))),
+		log: async (message, data) => heed(await deliver(() => object().log(attempt, message, data ?? null))),
 	};
 	try {
 		const outcome = await handler(ctx);
-		await deliver(() => stub.complete(attempt, outcome.result ?? null, outcome.errors ?? []));
+		await deliver(() => object().complete(attempt, outcome.result ?? null, outcome.errors ?? []));
 	} catch (error) {
 		const failure = toFailure(error, controller.signal);
-		await deliver(() => stub.fail(attempt, failure));
+		await deliver(() => object().fail(attempt, failure));
 	}
 }

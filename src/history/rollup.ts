@@ -33,15 +33,21 @@ function addContribution(db: HistoryDb, source: SQL, where: SQL, sign: 1 | -1) {
 		BUCKET_COLUMNS.map((_, i) => sql`${s} * coalesce(sum(${inBucket(d, i)}), 0)`),
 		sql`, `,
 	);
-	const adds = Object.fromEntries(
+	const adds: Record<string, SQL> = Object.fromEntries(
 		["count", "duration_count", "duration_sum", ...BUCKET_COLUMNS].map((c) => [c, sql`${column(c)} + excluded.${column(c)}`]),
 	);
+	// The bounds only widen: a contribution taken out cannot say what the rest's bounds are.
+	if (sign === 1) {
+		adds.duration_min = sql`coalesce(min("duration_min", excluded."duration_min"), "duration_min", excluded."duration_min")`;
+		adds.duration_max = sql`coalesce(max("duration_max", excluded."duration_max"), "duration_max", excluded."duration_max")`;
+	}
+	const bounds = sign === 1 ? sql`min(${d}), max(${d})` : sql`NULL, NULL`;
 	// The WHERE is required: without it SQLite would parse ON CONFLICT as a join constraint.
 	return db
 		.insert(taskStatsHourly)
 		.select(
 			sql`SELECT t.tenant_id, t.created_at - t.created_at % ${HOUR_MS}, t.task_type, t.status,
-				${s} * count(*), ${s} * count(${d}), ${s} * coalesce(sum(${d}), 0), ${buckets}
+				${s} * count(*), ${s} * count(${d}), ${s} * coalesce(sum(${d}), 0), ${buckets}, ${bounds}
 			FROM ${source} AS t WHERE t.status IN ${terminal} AND (${where})
 			GROUP BY t.tenant_id, t.created_at - t.created_at % ${HOUR_MS}, t.task_type, t.status`,
 		)
@@ -109,6 +115,8 @@ export function rollupGroupsQuery(db: HistoryDb, tenant: string, types: readonly
 				BUCKET_COLUMNS.map((c) => sql`sum(${column(c)})`),
 				sql`, `,
 			)})`,
+			duration_min: sql<number | null>`min(${taskStatsHourly.duration_min})`,
+			duration_max: sql<number | null>`max(${taskStatsHourly.duration_max})`,
 		})
 		.from(taskStatsHourly)
 		.where(and(...where))
@@ -125,10 +133,12 @@ export function durationBucketsColumn(): SQL<string> {
 }
 
 /**
- * The p-th percentile (0 < p < 1) of a bucketed distribution: the nearest rank's bucket, then
- * linear interpolation inside it (the last, unbounded bucket answers its lower bound).
+ * The p-th percentile (0 < p < 1) of a bucketed distribution whose values lie in [min, max]:
+ * the nearest rank's bucket, then linear interpolation inside it, with the bucket's bounds
+ * narrowed to [min, max] — so the answer is never outside what was observed, and the highest
+ * rank answers the maximum itself.
  */
-export function bucketPercentile(counts: readonly number[], p: number): number | null {
+export function bucketPercentile(counts: readonly number[], p: number, min: number, max: number): number | null {
 	const n = counts.reduce((a, b) => a + b, 0);
 	if (n === 0) {
 		return null;
@@ -137,8 +147,8 @@ export function bucketPercentile(counts: readonly number[], p: number): number |
 	let below = 0;
 	for (const [i, c] of counts.entries()) {
 		if (c > 0 && below + c >= rank) {
-			const lower = i === 0 ? 0 : (ROLLUP_BUCKETS[i - 1] ?? 0);
-			const upper = ROLLUP_BUCKETS[i] ?? lower;
+			const lower = Math.max(min, i === 0 ? 0 : (ROLLUP_BUCKETS[i - 1] ?? 0));
+			const upper = Math.max(lower, Math.min(max, ROLLUP_BUCKETS[i] ?? max));
 			return Math.round((lower + ((upper - lower) * (rank - below)) / c) * 1000) / 1000;
 		}
 		below += c;

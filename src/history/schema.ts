@@ -66,7 +66,7 @@ export const taskMetadata = sqliteTable(
 
 /**
  * Upper bounds (seconds) of the rollup's duration buckets, a superset of the /metrics histogram's
- * (stats.ts DURATION_BUCKETS); column b{i} counts durations in (bound[i-1], bound[i]], and the
+ * (METRICS_BUCKETS); column b{i} counts durations in (bound[i-1], bound[i]], and the
  * last column those above every bound.
  */
 export const ROLLUP_BUCKETS = [
@@ -94,8 +94,39 @@ export const taskStatsHourly = sqliteTable(
 		duration_count: integer().notNull(),
 		duration_sum: real().notNull(),
 		...bucketColumns(),
+		/**
+		 * Seconds: the shortest and longest duration added to the row, so a percentile interpolated
+		 * in a bucket stays within what was observed. Rows taken out (a retry, retention) leave them
+		 * as they were: the bounds then span durations once seen, never wider than the buckets.
+		 */
+		duration_min: real(),
+		duration_max: real(),
 	},
 	(t) => [primaryKey({ columns: [t.tenant_id, t.hour, t.task_type, t.status] })],
+);
+
+/** Upper bounds (seconds) of the /metrics duration histogram. */
+export const METRICS_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 10800] as const;
+
+/**
+ * Prometheus counters per tenant and type: transitions counted as history receives them
+ * (history/counters.ts), never recomputed from retained rows, so they only grow. `le{i}` counts
+ * finished runs of at most METRICS_BUCKETS[i] seconds (cumulative, as Prometheus buckets are).
+ */
+export const taskCounters = sqliteTable(
+	"task_counters",
+	{
+		tenant_id: text().notNull(),
+		task_type: text().notNull(),
+		created: integer().notNull(),
+		completed: integer().notNull(),
+		failed: integer().notNull(),
+		canceled: integer().notNull(),
+		duration_count: integer().notNull(),
+		duration_sum: real().notNull(),
+		...Object.fromEntries(METRICS_BUCKETS.map((_, i) => [`le${i}`, integer().notNull().default(0)])),
+	},
+	(t) => [primaryKey({ columns: [t.tenant_id, t.task_type] })],
 );
 
 export const messages = sqliteTable("messages", {

@@ -1,6 +1,6 @@
 /** Aggregates over history for statistics and metrics: statistics read the hourly rollup where they can. */
-import { and, count, sql, sum } from "drizzle-orm";
-import { LIVE_STATUSES } from "../task/task";
+import { and, count, eq, isNotNull, sql, sum } from "drizzle-orm";
+import { LIVE_STATUSES, TERMINAL_STATUSES } from "../task/task";
 import type { HistoryDb } from "./db";
 import { type TaskQuery, taskConditions } from "./list";
 import { BUCKET_COUNT, bucketPercentile, durationBucketsColumn, HOUR_MS, rollupGroupsQuery } from "./rollup";
@@ -25,10 +25,18 @@ function groupColumns() {
 	};
 }
 
+/** Seconds: the bounds of the group's durations, which keep its percentiles within them. */
+function boundColumns() {
+	return {
+		duration_min: sql<number | null>`min(${tasks.duration_seconds})`,
+		duration_max: sql<number | null>`max(${tasks.duration_seconds})`,
+	};
+}
+
 /** Per (status, type) over raw rows, with the rollup's duration buckets as a JSON array. */
 export function taskGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 	return db
-		.select({ ...groupColumns(), buckets: durationBucketsColumn() })
+		.select({ ...groupColumns(), ...boundColumns(), buckets: durationBucketsColumn() })
 		.from(tasks)
 		.where(and(...taskConditions(db, tenant, q, false)))
 		.groupBy(tasks.status, tasks.task_type);
@@ -44,6 +52,8 @@ function liveGroupsQuery(db: HistoryDb, tenant: string, q: TaskQuery) {
 			// Named: D1 returns rows keyed by column name, so two bare `0` columns would collapse.
 			duration_sum: sql<number>`0`.mapWith(Number).as("duration_sum"),
 			duration_count: sql<number>`0`.mapWith(Number).as("duration_count"),
+			duration_min: sql<number | null>`NULL`.as("duration_min"),
+			duration_max: sql<number | null>`NULL`.as("duration_max"),
 			buckets: sql<string>`'[]'`.as("buckets"),
 		})
 		.from(tasks)
@@ -88,6 +98,8 @@ export async function aggregateTasks(
 	const results = await db.batch(statsQueries(db, tenant, q));
 	const merged = new Map<string, TaskGroup>();
 	const buckets: number[] = Array(BUCKET_COUNT).fill(0);
+	let min = Number.POSITIVE_INFINITY;
+	let max = Number.NEGATIVE_INFINITY;
 	for (const row of results.flat()) {
 		const key = `${row.status}\u0000${row.task_type}`;
 		const group = merged.get(key) ?? { status: row.status, task_type: row.task_type, count: 0, duration_sum: 0, duration_count: 0 };
@@ -98,26 +110,54 @@ export async function aggregateTasks(
 		for (const [i, n] of (JSON.parse(row.buckets) as number[]).entries()) {
 			buckets[i] = (buckets[i] ?? 0) + n;
 		}
+		min = Math.min(min, row.duration_min ?? min);
+		max = Math.max(max, row.duration_max ?? max);
 	}
 	// The rollup's sums hold zero groups once retention or a retry took their tasks out.
 	const groups = [...merged.values()].filter((g) => g.count > 0);
-	return { groups, p50: bucketPercentile(buckets, 0.5), p95: bucketPercentile(buckets, 0.95) };
+	const n = buckets.reduce((a, b) => a + b, 0);
+	if (n > 0 && n <= EXACT_PERCENTILES_UP_TO) {
+		const [p50, p95] = await exactPercentiles(db, tenant, q, n, [0.5, 0.95]);
+		return { groups, p50, p95 };
+	}
+	return { groups, p50: bucketPercentile(buckets, 0.5, min, max), p95: bucketPercentile(buckets, 0.95, min, max) };
 }
 
-/** Upper bounds (seconds) of the duration histogram's buckets; +Inf is the count. */
-export const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 10800] as const;
+/**
+ * Up to this many finished tasks in the window, percentiles are exact: reading that many
+ * durations in order costs a few ms. Beyond it they are interpolated in the rollup's buckets,
+ * within the observed minimum and maximum (rollup.ts bucketPercentile).
+ */
+export const EXACT_PERCENTILES_UP_TO = 10_000;
 
-export type TaskMetricsRow = TaskGroup & { buckets: number[] };
+/** Nearest-rank percentiles (seconds) of the `n` durations of the window's finished tasks: one row each, batched. */
+async function exactPercentiles(
+	db: HistoryDb,
+	tenant: string,
+	q: TaskQuery,
+	n: number,
+	ps: [number, number],
+): Promise<[number | null, number | null]> {
+	// The terminal statuses let the status index skip live tasks, which have no duration.
+	const where = and(...taskConditions(db, tenant, { ...q, status: TERMINAL_STATUSES }, false), isNotNull(tasks.duration_seconds));
+	const at = (p: number) =>
+		db
+			.select({ d: tasks.duration_seconds })
+			.from(tasks)
+			.where(where)
+			.orderBy(tasks.duration_seconds)
+			.limit(1)
+			.offset(Math.ceil(n * p) - 1);
+	const [a, b] = await db.batch([at(ps[0]), at(ps[1])]);
+	return [a[0]?.d ?? null, b[0]?.d ?? null];
+}
 
-/** Per status and type over all retained history: the count, and the durations under each bucket. */
-export async function taskMetrics(db: HistoryDb, tenant: string): Promise<TaskMetricsRow[]> {
-	const buckets = Object.fromEntries(
-		DURATION_BUCKETS.map((le, i) => [`le_${i}`, sql<number>`coalesce(sum(${tasks.duration_seconds} <= ${le}), 0)`.mapWith(Number)]),
-	);
-	const rows = await db
-		.select({ ...groupColumns(), ...buckets })
+/** Tasks per tenant, status and type in retained history (the /metrics gauge); `tenant` null for every tenant. */
+export function tasksByStatus(db: HistoryDb, tenant: string | null) {
+	return db
+		.select({ tenant_id: tasks.tenant_id, status: tasks.status, task_type: tasks.task_type, count: count() })
 		.from(tasks)
-		.where(and(...taskConditions(db, tenant, {}, false)))
-		.groupBy(tasks.status, tasks.task_type);
-	return rows.map((row) => ({ ...row, buckets: DURATION_BUCKETS.map((_, i) => Number((row as Record<string, unknown>)[`le_${i}`] ?? 0)) }));
+		.where(tenant === null ? undefined : eq(tasks.tenant_id, tenant))
+		.groupBy(tasks.tenant_id, tasks.status, tasks.task_type)
+		.orderBy(tasks.tenant_id, tasks.task_type);
 }

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Task } from "../task/task";
+import { counterSnapshotWrites } from "./counters";
 import type { HistoryDb } from "./db";
 import { rollupSnapshotWrites } from "./rollup";
 import { taskMetadata, tasks } from "./schema";
@@ -50,8 +51,8 @@ export async function saveTaskSnapshot(db: HistoryDb, tenant: string, task: Task
 		.insert(tasks)
 		.values(row)
 		.onConflictDoUpdate({ target: tasks.task_id, set: changes, setWhere: sql`excluded.version > ${tasks.version}` });
-	// The rollup's statements read the row as it was, so they go before the upsert.
-	const rollup = rollupSnapshotWrites(db, tenant, task, created);
+	// The rollup's and the counters' statements read the row as it was, so they go before the upsert.
+	const rollup = [...rollupSnapshotWrites(db, tenant, task, created), ...counterSnapshotWrites(db, tenant, task)] as const;
 	if (Object.keys(task.metadata).length === 0) {
 		return rowsWritten(await db.batch([...rollup, upsert]));
 	}

@@ -1,72 +1,90 @@
 /**
- * Prometheus text exposition (format 0.0.4) of a tenant's history: one aggregate query per
- * scrape. It reads every retained row of the tenant, so scrape every minute or so, not every
- * second. Counts come from retained history: when retention deletes rows the `_total` series
- * drop, which Prometheus treats as a counter reset.
+ * Prometheus text exposition (format 0.0.4): a tenant's, or with the admin token the whole
+ * service's (every series labelled `tenant`). The `_total` counters and the duration histogram
+ * are counted as history receives each transition (history/counters.ts), so they only grow:
+ * retention and retries never lower them. `taskplane_tasks` is a gauge over retained history
+ * (one grouped read of the status index per scrape: scrape every minute or so).
  */
+import { type CounterRow, readCounters } from "../history/counters";
 import { historyDb } from "../history/db";
-import { DURATION_BUCKETS, taskMetrics } from "../history/stats";
-import { COMPLETED_STATUSES, TASK_STATUSES } from "../task/task";
+import { METRICS_BUCKETS } from "../history/schema";
+import { tasksByStatus } from "../history/stats";
+import { TASK_STATUSES } from "../task/task";
 
-const label = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+const escapeLabel = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+const labels = (pairs: Record<string, string>) =>
+	`{${Object.entries(pairs)
+		.map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+		.join(",")}}`;
 
 function family(name: string, type: "gauge" | "counter" | "histogram", help: string, samples: string[]): string[] {
 	return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
 }
 
-export async function renderMetrics(env: Env, tenant: string): Promise<string> {
-	const rows = await taskMetrics(historyDb(env.DB), tenant);
-	const types = [...new Set(rows.map((r) => r.task_type))].sort();
-	const countOf = (type: string, statuses: readonly string[]) =>
-		rows.filter((r) => r.task_type === type && statuses.includes(r.status)).reduce((n, r) => n + r.count, 0);
-	const perType = (metric: string, statuses: readonly string[]) =>
-		types.map((type) => `${metric}{type="${label(type)}"} ${countOf(type, statuses)}`);
+/**
+ * Families the namespace dispatcher contributes: gauges of ready and running tasks per
+ * namespace (`taskplane_namespace_ready_tasks`, `taskplane_namespace_running_tasks`, labels
+ * `namespace` and, service-wide, `tenant`). None until dispatch (src/dispatch/) is merged;
+ * the lead adds them here, read from the NamespaceObjects.
+ */
+async function dispatchFamilies(_env: Env, _tenant: string | null): Promise<string[]> {
+	return [];
+}
+
+const COUNTERS = [
+	["created", "taskplane_tasks_created_total", "Tasks created."],
+	["completed", "taskplane_tasks_completed_total", "Attempts that ended COMPLETED or COMPLETED_WITH_ERRORS."],
+	["failed", "taskplane_tasks_failed_total", "Attempts that ended FAILED (a manual retry that fails again counts again)."],
+	["canceled", "taskplane_tasks_canceled_total", "Tasks that ended CANCELED."],
+] as const;
+
+/** `tenant` null: the service-wide scrape, every tenant's series labelled with it. */
+export async function renderMetrics(env: Env, tenant: string | null): Promise<string> {
+	const db = historyDb(env.DB);
+	const [counters, gauges, dispatch] = await Promise.all([
+		readCounters(db, tenant),
+		tasksByStatus(db, tenant),
+		dispatchFamilies(env, tenant),
+	]);
+	const who = (row: { tenant_id: string }): Record<string, string> => (tenant === null ? { tenant: row.tenant_id } : {});
+	const series = (row: CounterRow, extra: Record<string, string> = {}) => labels({ ...who(row), type: row.task_type, ...extra });
+	const counted = (pick: (row: CounterRow) => number | string) => counters.map((row) => `${series(row)} ${pick(row)}`);
 
 	const lines = [
 		...family(
 			"taskplane_tasks",
 			"gauge",
-			"Tasks in history by status and type.",
-			types.flatMap((type) =>
-				TASK_STATUSES.map((status) => `taskplane_tasks{status="${status}",type="${label(type)}"} ${countOf(type, [status])}`),
+			"Tasks in retained history by status and type.",
+			[...new Set(gauges.map((g) => `${g.tenant_id}\u0000${g.task_type}`))].flatMap((key) => {
+				const [tenantId = "", type = ""] = key.split("\u0000");
+				const of = (status: string) =>
+					gauges.find((g) => g.tenant_id === tenantId && g.task_type === type && g.status === status)?.count ?? 0;
+				return TASK_STATUSES.map((status) => `taskplane_tasks${labels({ ...who({ tenant_id: tenantId }), status, type })} ${of(status)}`);
+			}),
+		),
+		...COUNTERS.flatMap(([column, name, help]) =>
+			family(
+				name,
+				"counter",
+				help,
+				counted((row) => row[column]).map((s) => `${name}${s}`),
 			),
-		),
-		...family(
-			"taskplane_tasks_created_total",
-			"counter",
-			"Tasks created (retained history).",
-			perType("taskplane_tasks_created_total", TASK_STATUSES),
-		),
-		...family(
-			"taskplane_tasks_completed_total",
-			"counter",
-			"Tasks completed, with or without item errors (retained history).",
-			perType("taskplane_tasks_completed_total", COMPLETED_STATUSES),
-		),
-		...family(
-			"taskplane_tasks_failed_total",
-			"counter",
-			"Tasks failed (retained history).",
-			perType("taskplane_tasks_failed_total", ["FAILED"]),
 		),
 		...family(
 			"taskplane_task_duration_seconds",
 			"histogram",
-			"Run time of finished tasks, start to finish.",
-			types.flatMap((type) => {
-				const ofType = rows.filter((r) => r.task_type === type);
-				const t = label(type);
-				const sum = (pick: (r: (typeof rows)[number]) => number) => ofType.reduce((n, r) => n + pick(r), 0);
-				return [
-					...DURATION_BUCKETS.map(
-						(le, i) => `taskplane_task_duration_seconds_bucket{type="${t}",le="${le}"} ${sum((r) => r.buckets[i] ?? 0)}`,
-					),
-					`taskplane_task_duration_seconds_bucket{type="${t}",le="+Inf"} ${sum((r) => r.duration_count)}`,
-					`taskplane_task_duration_seconds_sum{type="${t}"} ${sum((r) => r.duration_sum)}`,
-					`taskplane_task_duration_seconds_count{type="${t}"} ${sum((r) => r.duration_count)}`,
-				];
-			}),
+			"Run time of finished attempts, start to finish.",
+			counters.flatMap((row) => [
+				...METRICS_BUCKETS.map(
+					(le, i) =>
+						`taskplane_task_duration_seconds_bucket${series(row, { le: String(le) })} ${(row as Record<string, unknown>)[`le${i}`]}`,
+				),
+				`taskplane_task_duration_seconds_bucket${series(row, { le: "+Inf" })} ${row.duration_count}`,
+				`taskplane_task_duration_seconds_sum${series(row)} ${row.duration_sum}`,
+				`taskplane_task_duration_seconds_count${series(row)} ${row.duration_count}`,
+			]),
 		),
+		...dispatch,
 	];
 	return `${lines.join("\n")}\n`;
 }

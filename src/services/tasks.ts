@@ -9,6 +9,7 @@ import { ApiError } from "../errors";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
 import { findTaskSnapshot } from "../history/tasks";
+import { callObject } from "../platform/object-calls";
 import { idempotentTaskId, newTaskId, requestFingerprint, taskIdOf } from "../task/ids";
 import type { CancelMode } from "../task/machine";
 import { taskStub } from "../task/stub";
@@ -88,7 +89,8 @@ export async function createTask(
 		idempotency_key: idempotencyKey,
 	};
 	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
-	const answer = await taskStub(env, caller.tenant, taskId).create(spec, fingerprint);
+	// Retried on a retryable platform error: a second create of the same id answers the first.
+	const answer = await callObject(() => taskStub(env, caller.tenant, taskId).create(spec, fingerprint));
 	const task = settle(answer);
 	return { task, created: "created" in answer && answer.created === true };
 }
@@ -105,7 +107,7 @@ export async function getTask(
 	if (cached) {
 		return cached;
 	}
-	const live = await taskStub(env, caller.tenant, taskId).get();
+	const live = await callObject(() => taskStub(env, caller.tenant, taskId).get());
 	if (live) {
 		ctx.waitUntil(cacheIfFinal(env.CACHE, caller.tenant, live, Number(env.CACHE_TTL_SECONDS)));
 		return live;
@@ -117,6 +119,7 @@ export async function getTask(
 	throw new ApiError("NOT_FOUND", "no task with this id");
 }
 
+// Cancel and retry are not retried: a repeat after one that landed would answer 409.
 export async function cancelTask(env: Env, caller: Caller, rawTaskId: string, mode: CancelMode, graceSeconds?: number): Promise<Task> {
 	return settle(await taskStub(env, caller.tenant, requireTaskId(rawTaskId)).cancel(mode, graceSeconds));
 }
@@ -127,7 +130,7 @@ export async function retryTask(env: Env, caller: Caller, rawTaskId: string, res
 
 export async function listTaskEvents(env: Env, caller: Caller, rawTaskId: string): Promise<TaskEventEntry[]> {
 	const taskId = requireTaskId(rawTaskId);
-	const events = await taskStub(env, caller.tenant, taskId).events();
+	const events = await callObject(() => taskStub(env, caller.tenant, taskId).events());
 	if (events) {
 		return events;
 	}

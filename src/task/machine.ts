@@ -1,5 +1,5 @@
 /**
- * The only place that decides what a state change is (DESIGN § States). Pure: no I/O, no
+ * The only place that decides what a state change is (ARCHITECTURE.md, States). Pure: no I/O, no
  * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
  */
 import { backoffMs } from "./retry";

@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { requestDispatch } from "../dispatch/immediate";
 import { count } from "../usage";
-import { LiveFeed } from "./live";
+import { LiveFeed, type LiveTransition, missedSince } from "./live";
 import {
 	type CancelMode,
 	checkReport,
@@ -86,11 +86,20 @@ export class TaskObject extends DurableObject<Env> {
 		return [...stored.transitions, ...this.storage.logs()].sort((a, b) => a.seq - b.seq);
 	}
 
-	/** Server-Sent Events: the snapshot at once, then each change until a terminal state. */
-	async stream(): Promise<ReadableStream<Uint8Array> | null> {
+	/**
+	 * Server-Sent Events: the snapshot at once, then each change until a terminal state; given
+	 * the client's Last-Event-ID, what it missed instead of the snapshot (live.ts). "finished"
+	 * when a resumed client already has everything of a finished task; null for no task.
+	 */
+	async stream(lastEventId: number | null = null): Promise<ReadableStream<Uint8Array> | "finished" | null> {
 		count("do_requests");
 		const stored = this.load();
-		return stored ? this.live.open(toPublicTask(stored.record)) : null;
+		if (!stored) {
+			return null;
+		}
+		const missed =
+			lastEventId === null ? null : missedSince(stored.transitions as LiveTransition[], this.storage.logsAfter(lastEventId), lastEventId);
+		return this.live.open(toPublicTask(stored.record), this.nextSeq - 1, missed) ?? "finished";
 	}
 
 	/** The queue consumer's claim on an attempt: the spec only if this call moved it to PROCESSING. */

@@ -97,6 +97,17 @@ export class TaskStorage {
 			.map((row) => ({ seq: row.seq, at: row.at, type: "log", message: row.message, data: row.data ? JSON.parse(row.data) : null }));
 	}
 
+	/** The log lines after seq `after`, oldest first, as the live feed sends them. */
+	logsAfter(after: number): LogLine[] {
+		return this.storage.sql
+			.exec<{ seq: number; at: string; attempt: number; message: string; data: string | null }>(
+				"SELECT seq, at, attempt, message, data FROM log WHERE seq > ? ORDER BY seq",
+				after,
+			)
+			.toArray()
+			.map((row) => ({ ...row, data: row.data ? JSON.parse(row.data) : null }));
+	}
+
 	/**
 	 * The one alarm, set to `at` or cleared; each change is billed as a row written. A deadline
 	 * past what the platform can arm (setAlarm throws) is armed at the last armable instant:

@@ -1,4 +1,4 @@
-/** The task resource as clients see it (DESIGN § The task resource), and its stored form. */
+/** The task resource as clients see it (README.md, The API), and its stored form. */
 
 export const TASK_STATUSES = [
 	"PENDING",

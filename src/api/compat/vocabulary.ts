@@ -1,6 +1,6 @@
 /**
  * The status words of the systems taskplane replaces, in both directions: how each names our
- * states (DESIGN § States, "Views of the same states"), and which of our states each of its
+ * states (README.md, The systems taskplane replaces), and which of our states each of its
  * filter words selects. The one place these vocabularies live (the `status` filter words every
  * list route shares are the core's, in contract/status-words.ts); adapters only look words up.
  */

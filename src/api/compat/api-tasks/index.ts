@@ -1,6 +1,6 @@
 /**
- * The `/api/tasks` family, shared by Mindia and the centralised Celery manager (DESIGN §
- * Systems this replaces, 2 and 4): one adapter whose items carry both vocabularies.
+ * The `/api/tasks` family, shared by Mindia and the centralised Celery manager (README.md,
+ * The systems taskplane replaces): one adapter whose items carry both vocabularies.
  * Static paths first: Hono tries routes in the order they were added.
  */
 import type { App } from "../../openapi";

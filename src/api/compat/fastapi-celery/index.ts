@@ -1,4 +1,4 @@
-/** The FastAPI + Celery demo (DESIGN § Systems this replaces, 3). */
+/** The FastAPI + Celery demo (README.md, The systems taskplane replaces). */
 import type { App } from "../../openapi";
 import { registerDemoCreate } from "./create";
 import { registerDemoLive } from "./live";
