@@ -16,6 +16,7 @@ export const HEADERS_READ = [
 	"Content-Type",
 	"Idempotency-Key",
 	"If-None-Match",
+	"Last-Event-ID",
 	"X-Namespace",
 ] as const;
 

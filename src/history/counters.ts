@@ -6,8 +6,7 @@
  * overtook before it was flushed is not seen, and not counted.
  */
 import { eq, type SQL, sql } from "drizzle-orm";
-import type { Task } from "../task/task";
-import { isTerminal } from "../task/task";
+import { COMPLETED_STATUSES, isCompleted, isTerminal, type Task } from "../task/task";
 import type { HistoryDb } from "./db";
 import { METRICS_BUCKETS, taskCounters, tasks } from "./schema";
 
@@ -47,7 +46,7 @@ export function counterSnapshotWrites(db: HistoryDb, tenant: string, task: Task)
 	const when = (flag: boolean) => (flag ? sql`c.counted` : sql`0`);
 	const values = [
 		sql`c.fresh`,
-		when(task.status === "COMPLETED" || task.status === "COMPLETED_WITH_ERRORS"),
+		when(isCompleted(task.status)),
 		when(task.status === "FAILED"),
 		when(task.status === "CANCELED"),
 		when(d !== null),
@@ -70,10 +69,11 @@ export function counterSnapshotWrites(db: HistoryDb, tenant: string, task: Task)
  */
 export function counterBackfill(db: HistoryDb) {
 	const d = sql`t.duration_seconds`;
-	const terminalCount = (statuses: string[]) => sql`coalesce(sum(t.status IN (${sql.raw(statuses.map((s) => `'${s}'`).join(", "))})), 0)`;
+	const terminalCount = (statuses: readonly string[]) =>
+		sql`coalesce(sum(t.status IN (${sql.raw(statuses.map((s) => `'${s}'`).join(", "))})), 0)`;
 	return upsert(
 		db,
-		sql`SELECT t.tenant_id, t.task_type, count(*), ${terminalCount(["COMPLETED", "COMPLETED_WITH_ERRORS"])},
+		sql`SELECT t.tenant_id, t.task_type, count(*), ${terminalCount(COMPLETED_STATUSES)},
 			${terminalCount(["FAILED"])}, ${terminalCount(["CANCELED"])}, count(${d}), coalesce(sum(${d}), 0),
 			${sql.join(
 				METRICS_BUCKETS.map((le) => sql`coalesce(sum(${d} <= ${sql.raw(String(le))}), 0)`),
