@@ -5,7 +5,7 @@
 import { LATEST_ARMABLE_MS } from "../contract/limits";
 import { count } from "../usage";
 import type { TransitionNote } from "./machine";
-import type { Outbox } from "./outbox";
+import { type Outbox, readOutbox } from "./outbox";
 import type { TaskRecord } from "./task";
 
 export interface TaskEventEntry extends Partial<TransitionNote> {
@@ -61,7 +61,12 @@ export class TaskStorage {
 		}
 		const transitions = JSON.parse(row.transitions) as TaskEventEntry[];
 		const lastLog = this.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM log").one().seq ?? 0;
-		const stored = { record: JSON.parse(row.record), transitions, outbox: JSON.parse(row.outbox), fingerprint: row.fingerprint };
+		const stored = {
+			record: JSON.parse(row.record),
+			transitions,
+			outbox: readOutbox(JSON.parse(row.outbox)),
+			fingerprint: row.fingerprint,
+		};
 		return { stored, lastSeq: Math.max(lastLog, transitions.at(-1)?.seq ?? 0) };
 	}
 
@@ -109,17 +114,20 @@ export class TaskStorage {
 	}
 
 	/**
-	 * The one alarm, set to `at` or cleared; each change is billed as a row written. A deadline
+	 * The one alarm, set to `at` or cleared; each change is billed as a row written. Not awaited
+	 * on purpose: called right after `save()` with no `await` between, the alarm commits in the
+	 * same atomic write as the row (SQLite-backed objects coalesce every write made without an
+	 * intervening await, alarm included, into one implicit transaction:
+	 * https://developers.cloudflare.com/durable-objects/api/storage-api/ and
+	 * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/#write-coalescing).
+	 * A failed storage write resets the object, so the rejection is only logged here. A deadline
 	 * past what the platform can arm (setAlarm throws) is armed at the last armable instant:
 	 * requests are bounded well before it (contract/limits.ts), so this only keeps a stored task
-	 * from failing its caller with a 500; the alarm then finds nothing due and re-arms.
+	 * from failing; the alarm then finds nothing due and re-arms.
 	 */
-	async setAlarm(at: number | null): Promise<void> {
-		if (at === null) {
-			await this.storage.deleteAlarm();
-		} else {
-			await this.storage.setAlarm(Math.min(at, LATEST_ARMABLE_MS));
-		}
+	armAlarm(at: number | null): void {
+		const change = at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(Math.min(at, LATEST_ARMABLE_MS));
+		change.catch((error: unknown) => console.error("taskplane: could not arm the alarm", at, error));
 		count("do_rows_written");
 	}
 
