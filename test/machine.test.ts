@@ -54,7 +54,7 @@ function taskIn(status: TaskStatus, overrides: Partial<TaskRecord> = {}): TaskRe
 
 const failure = { code: "BOOM", message: "it broke", retryable: true };
 const EVENTS: Record<string, TaskEvent> = {
-	dispatch: { type: "dispatch" },
+	dispatch: { type: "dispatch", attempt: ATTEMPT },
 	wake: { type: "wake" },
 	start: { type: "start", attempt: ATTEMPT },
 	progress: { type: "progress", attempt: ATTEMPT, progress: { percent: 50, done: 1, total: 2, message: "half" } },

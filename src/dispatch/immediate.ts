@@ -1,11 +1,41 @@
 /**
- * Admission control stand-in: every task that asks for a turn gets one at once. The namespace
- * dispatcher (priority order, concurrency slots, per-type rate limits) replaces this function;
- * until then a namespace has no concurrency limit.
+ * The interim dispatcher: every offer is granted at once, so a namespace has no concurrency
+ * limit, priority order or rate limit yet. It stands where the NamespaceObject will (DESIGN §
+ * Dispatch) and keeps its contract: an offer's answer does not acknowledge history, a release
+ * or a record resolves once D1 holds the snapshot.
  */
-import type { TaskEvent } from "../task/machine";
-import type { TaskRecord } from "../task/task";
+import { historyDb } from "../history/db";
+import { saveTaskSnapshot } from "../history/tasks";
+import { count } from "../usage";
+import type { Dispatcher, HistorySnapshot, Offer, OfferAnswer, Release } from "./protocol";
 
-export function requestDispatch(task: TaskRecord): TaskEvent | null {
-	return task.status === "PENDING" ? { type: "dispatch" } : null;
+export class ImmediateDispatcher implements Dispatcher {
+	constructor(private readonly env: Env) {}
+
+	/**
+	 * Granted at once. The snapshot is written on the way so the task shows in lists early, but a
+	 * failed write does not refuse the turn: the task's outbox still owes that version to history.
+	 */
+	async offer(offer: Offer): Promise<OfferAnswer> {
+		try {
+			await this.write(offer.snapshot);
+		} catch (error) {
+			console.warn("taskplane: history write with an offer failed; the task still owes it", offer.task_id, error);
+		}
+		return { granted: true };
+	}
+
+	/** There is no slot to free; the snapshot is what must land. Throws when D1 refuses it. */
+	release(release: Release): Promise<void> {
+		return this.write(release.snapshot);
+	}
+
+	/** Throws when D1 refuses the snapshot. */
+	record(snapshot: HistorySnapshot): Promise<void> {
+		return this.write(snapshot);
+	}
+
+	private async write(snapshot: HistorySnapshot): Promise<void> {
+		count("d1_rows_written", await saveTaskSnapshot(historyDb(this.env.DB), snapshot.tenant, snapshot.task));
+	}
 }

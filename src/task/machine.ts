@@ -14,7 +14,8 @@ export interface TaskFailure {
 }
 
 export type TaskEvent =
-	| { type: "dispatch" }
+	/** The dispatcher's turn for `attempt`: a grant for an earlier attempt is stale. */
+	| { type: "dispatch"; attempt: number }
 	| { type: "wake" }
 	| { type: "start"; attempt: number }
 	| { type: "progress"; attempt: number; progress: TaskProgress }
@@ -229,6 +230,9 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 		case "dispatch": {
 			if (task.status !== "PENDING") {
 				return reject("CONFLICT", `dispatch needs PENDING; task is ${task.status}`);
+			}
+			if (task.attempt !== event.attempt) {
+				return reject("STALE_ATTEMPT", `a turn for attempt ${event.attempt} came while attempt ${task.attempt} waits`);
 			}
 			const next = { ...task, status: "QUEUED" as const, queued_at: iso(ctx.now) };
 			return moved(task, next, "queued", `attempt ${task.attempt} queued`, [{ type: "enqueue", attempt: task.attempt }]);

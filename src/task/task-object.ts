@@ -5,7 +5,7 @@
  * at once and, where that fails, from the alarm with backoff.
  */
 import { DurableObject } from "cloudflare:workers";
-import { requestDispatch } from "../dispatch/immediate";
+import type { Grantee } from "../dispatch/protocol";
 import { count } from "../usage";
 import { LiveFeed } from "./live";
 import {
@@ -39,7 +39,7 @@ export interface AttemptSpec {
 
 const notFound: Refusal = { ok: false, code: "NOT_FOUND", reason: "task not found" };
 
-export class TaskObject extends DurableObject<Env> {
+export class TaskObject extends DurableObject<Env> implements Grantee {
 	private readonly storage: TaskStorage;
 	private stored: StoredTask | null | undefined;
 	private nextSeq = 1;
@@ -140,6 +140,26 @@ export class TaskObject extends DurableObject<Env> {
 	}
 
 	/**
+	 * The dispatcher's turn for `attempt` (Grantee): PENDING → QUEUED. True when the task is now,
+	 * or already, QUEUED or PROCESSING that attempt; false tells the dispatcher to free the slot.
+	 */
+	async grant(attempt: number): Promise<boolean> {
+		const answer = await this.apply({ type: "dispatch", attempt });
+		return answer.ok ? true : this.holdsTurnNow(attempt);
+	}
+
+	/** Reconciliation (Grantee): true while the task is QUEUED or PROCESSING `attempt`. */
+	async holdsTurn(attempt: number): Promise<boolean> {
+		count("do_requests");
+		return this.holdsTurnNow(attempt);
+	}
+
+	private holdsTurnNow(attempt: number): boolean {
+		const record = this.load()?.record;
+		return !!record && record.attempt === attempt && (record.status === "QUEUED" || record.status === "PROCESSING");
+	}
+
+	/**
 	 * Alarms are at-least-once and may fire early under test (`runDurableObjectAlarm`): the
 	 * alarm stands for the earliest deadline it was armed for, so that deadline counts as due.
 	 */
@@ -216,7 +236,7 @@ export class TaskObject extends DurableObject<Env> {
 				stored.outbox.enqueue_attempt = effect.attempt;
 				continue;
 			}
-			const grant = requestDispatch(current);
+			const grant: TaskEvent | null = current.status === "PENDING" ? { type: "dispatch", attempt: current.attempt } : null;
 			const granted = grant ? transition(current, grant, this.machineContext(now)) : null;
 			if (granted?.ok) {
 				current = granted.task;
