@@ -10,6 +10,11 @@ export interface TaskTypeDefinition {
 	patterns: string[];
 	max_retries: number;
 	timeout_seconds: number;
+	/**
+	 * Starts per second and bucket depth for tasks of this type in each namespace (Mindia's
+	 * per-type rate limits); a namespace may override it. None by default: unlimited.
+	 */
+	rate_limit?: { per_second: number; burst: number };
 }
 
 export const DEFAULT_MAX_RETRIES = 3;
@@ -42,6 +47,11 @@ export const OTHER_TYPE: TaskTypeDefinition = { ...base, type: "other", display:
 
 function isPrefix(pattern: string): boolean {
 	return pattern.endsWith(".") || pattern.endsWith("_");
+}
+
+/** The registry's definition of the type named `type`, if it has one. */
+export function taskTypeByName(type: string): TaskTypeDefinition | undefined {
+	return type === OTHER_TYPE.type ? OTHER_TYPE : TASK_TYPES.find((t) => t.type === type);
 }
 
 /** `types` is the registry to search; tests pass their own to exercise overlapping patterns. */

@@ -130,3 +130,17 @@ export const apiKeys = sqliteTable(
 	},
 	(t) => [uniqueIndex("api_keys_prefix").on(t.prefix), index("api_keys_tenant_created").on(t.tenant_id, t.created_at)],
 );
+
+/**
+ * The namespaces a tenant has used or configured (GET /v1/namespaces): a row is written once,
+ * when a namespace's dispatcher first serves it or an admin first sets its limits.
+ */
+export const namespaces = sqliteTable(
+	"namespaces",
+	{
+		tenant_id: text().notNull(),
+		namespace: text().notNull(),
+		created_at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.tenant_id, t.namespace] })],
+);

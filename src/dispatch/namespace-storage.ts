@@ -1,0 +1,199 @@
+/**
+ * The NamespaceObject's own SQLite: the ready set (ordered by priority, then creation), the
+ * running set (one row per slot held) and one row of configuration. Tables are WITHOUT ROWID
+ * so a row costs no second B-tree entry: a task granted at once costs one row written when its
+ * slot is taken and one when it is freed.
+ */
+import { count } from "../usage";
+import { DEFAULT_LIMITS, type NamespaceLimits } from "./limits";
+
+export interface ReadyTask {
+	task_id: string;
+	attempt: number;
+	priority: number;
+	/** Epoch ms of the task's creation: the tie-break among equal priorities. */
+	created_at: number;
+	task_type: string;
+	/** Epoch ms the offer arrived. */
+	offered_at: number;
+}
+
+export interface Slot {
+	task_id: string;
+	attempt: number;
+	task_type: string;
+	granted_at: number;
+	/** Epoch ms the task last confirmed it still holds the turn (reconciliation); 0 never. */
+	checked_at: number;
+}
+
+export interface NamespaceConfig extends NamespaceLimits {
+	tenant: string;
+	namespace: string;
+	/** Epoch ms the namespace was paused, null when running. */
+	paused_since: number | null;
+	/** Whether D1's list of namespaces knows this one. */
+	listed: boolean;
+}
+
+const SCHEMA = [
+	`CREATE TABLE IF NOT EXISTS ready (
+		task_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, priority INTEGER NOT NULL, created_at INTEGER NOT NULL,
+		task_type TEXT NOT NULL, offered_at INTEGER NOT NULL) WITHOUT ROWID`,
+	"CREATE INDEX IF NOT EXISTS ready_order ON ready (priority DESC, created_at, task_id)",
+	`CREATE TABLE IF NOT EXISTS running (
+		task_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, task_type TEXT NOT NULL, granted_at INTEGER NOT NULL,
+		checked_at INTEGER NOT NULL) WITHOUT ROWID`,
+	"CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
+];
+
+const ORDER = "ORDER BY priority DESC, created_at, task_id";
+
+export class NamespaceStorage {
+	/** Counted once from storage, then kept in step: every offer, grant and release reads them. */
+	private runningCount: number;
+	private readySize: number;
+
+	constructor(private readonly storage: DurableObjectStorage) {
+		for (const statement of SCHEMA) {
+			this.storage.sql.exec(statement);
+		}
+		this.runningCount = this.one<{ n: number }>("SELECT count(*) AS n FROM running")?.n ?? 0;
+		this.readySize = this.one<{ n: number }>("SELECT count(*) AS n FROM ready")?.n ?? 0;
+	}
+
+	private exec<T extends Record<string, SqlStorageValue>>(query: string, ...params: SqlStorageValue[]): T[] {
+		const cursor = this.storage.sql.exec<T>(query, ...params);
+		const rows = cursor.toArray();
+		count("do_rows_read", cursor.rowsRead);
+		if (cursor.rowsWritten > 0) {
+			count("do_rows_written", cursor.rowsWritten);
+		}
+		return rows;
+	}
+
+	/** Runs a write; answers the rows it wrote. */
+	private write(query: string, ...params: SqlStorageValue[]): number {
+		const written = this.storage.sql.exec(query, ...params).rowsWritten;
+		count("do_rows_written", written);
+		return written;
+	}
+
+	private one<T extends Record<string, SqlStorageValue>>(query: string, ...params: SqlStorageValue[]): T | undefined {
+		return this.exec<T>(query, ...params)[0];
+	}
+
+	config(): NamespaceConfig | null {
+		const row = this.one<{ json: string }>("SELECT json FROM config WHERE id = 1");
+		return row ? { ...DEFAULT_LIMITS, ...(JSON.parse(row.json) as NamespaceConfig) } : null;
+	}
+
+	saveConfig(config: NamespaceConfig): void {
+		this.exec("INSERT OR REPLACE INTO config (id, json) VALUES (1, ?)", JSON.stringify(config));
+	}
+
+	running(): number {
+		return this.runningCount;
+	}
+
+	readyCount(): number {
+		return this.readySize;
+	}
+
+	slot(taskId: string): Slot | undefined {
+		return this.one<Slot & Record<string, SqlStorageValue>>("SELECT * FROM running WHERE task_id = ?", taskId);
+	}
+
+	readyTask(taskId: string): ReadyTask | undefined {
+		return this.one<ReadyTask & Record<string, SqlStorageValue>>("SELECT * FROM ready WHERE task_id = ?", taskId);
+	}
+
+	/** The next task in order whose type is not in `skip` (types without a token right now). */
+	nextReady(skip: ReadonlySet<string>): ReadyTask | undefined {
+		const types = [...skip];
+		const where = types.length > 0 ? `WHERE task_type NOT IN (${types.map(() => "?").join(", ")})` : "";
+		return this.one<ReadyTask & Record<string, SqlStorageValue>>(`SELECT * FROM ready ${where} ${ORDER} LIMIT 1`, ...types);
+	}
+
+	/** 1-based place of a ready task in the order (an index range count). */
+	position(task: ReadyTask): number {
+		const ahead = this.one<{ n: number }>(
+			`SELECT count(*) AS n FROM ready WHERE priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND task_id < ?)))`,
+			task.priority,
+			task.priority,
+			task.created_at,
+			task.created_at,
+			task.task_id,
+		);
+		return (ahead?.n ?? 0) + 1;
+	}
+
+	oldestOffer(): number | null {
+		return this.one<{ at: number | null }>("SELECT min(offered_at) AS at FROM ready")?.at ?? null;
+	}
+
+	addReady(task: ReadyTask): void {
+		if (!this.readyTask(task.task_id)) {
+			this.readySize += 1;
+		}
+		this.exec(
+			"INSERT OR REPLACE INTO ready (task_id, attempt, priority, created_at, task_type, offered_at) VALUES (?, ?, ?, ?, ?, ?)",
+			task.task_id,
+			task.attempt,
+			task.priority,
+			task.created_at,
+			task.task_type,
+			task.offered_at,
+		);
+	}
+
+	/** Removes the task from the ready set if it waits there for `attempt` or an earlier one. */
+	removeReady(taskId: string, attempt: number): boolean {
+		const removed = this.write("DELETE FROM ready WHERE task_id = ? AND attempt <= ?", taskId, attempt) > 0;
+		if (removed) {
+			this.readySize -= 1;
+		}
+		return removed;
+	}
+
+	takeSlot(slot: Omit<Slot, "checked_at">): void {
+		const existing = this.slot(slot.task_id);
+		this.exec(
+			"INSERT OR REPLACE INTO running (task_id, attempt, task_type, granted_at, checked_at) VALUES (?, ?, ?, ?, 0)",
+			slot.task_id,
+			slot.attempt,
+			slot.task_type,
+			slot.granted_at,
+		);
+		if (!existing) {
+			this.runningCount += 1;
+		}
+	}
+
+	/** Frees the slot the task holds for `attempt` or an earlier one; false when it held none. */
+	freeSlot(taskId: string, attempt: number): boolean {
+		const freed = this.write("DELETE FROM running WHERE task_id = ? AND attempt <= ?", taskId, attempt) > 0;
+		if (freed) {
+			this.runningCount -= 1;
+		}
+		return freed;
+	}
+
+	markChecked(taskId: string, at: number): void {
+		this.exec("UPDATE running SET checked_at = ? WHERE task_id = ?", at, taskId);
+	}
+
+	/** Slots nobody has confirmed since `before` (epoch ms), oldest first. */
+	staleSlots(before: number, limit: number): Slot[] {
+		return this.exec<Slot & Record<string, SqlStorageValue>>(
+			"SELECT * FROM running WHERE max(granted_at, checked_at) < ? ORDER BY max(granted_at, checked_at) LIMIT ?",
+			before,
+			limit,
+		);
+	}
+
+	/** When the least recently confirmed slot was last confirmed, or null with no slot held. */
+	oldestConfirmation(): number | null {
+		return this.one<{ at: number | null }>("SELECT min(max(granted_at, checked_at)) AS at FROM running")?.at ?? null;
+	}
+}
