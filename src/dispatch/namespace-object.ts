@@ -84,7 +84,10 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 			task_type: offer.task_type,
 			offered_at: now,
 		};
-		if (!config.paused && this.storage.running() < config.max_concurrency && this.storage.readyCount() === 0) {
+		// By the time any call returns, every ready task that could go has gone: a free slot means the
+		// waiting ones lack tokens. So a new offer may take a slot directly unless its own type waits.
+		const free = !config.paused && this.storage.running() < config.max_concurrency;
+		if (free && this.storage.readyOfType(task.task_type) === 0) {
 			if (this.buckets.take(rateLimitOf(config, task.task_type), task.task_type, now) === 0) {
 				this.storage.takeSlot({ task_id: task.task_id, attempt: task.attempt, task_type: task.task_type, granted_at: now });
 				await this.armReconcile();
@@ -92,9 +95,10 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 			}
 		}
 		this.storage.addReady(task);
-		// Ready tasks of other types may be able to go (this one's arrival changes nothing for them),
-		// but a rate-limited wait needs an alarm for its next token.
-		await this.grantNext();
+		// An older task of its type may have a token again, and this one may come right behind it.
+		if (await this.grantNext(task.task_id)) {
+			return { granted: true };
+		}
 		return { granted: false, waiting: this.waitingOf(task, config, this.now()) };
 	}
 
@@ -195,12 +199,13 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	/**
 	 * Grants the next ready tasks while a slot is free: in order, skipping (not waiting behind) a
 	 * type whose bucket is empty. The skip list grows by one type per empty bucket, so a pass
-	 * reads at most one row more than it grants per such type.
+	 * reads at most one row more than it grants per such type. `offering`: the task whose offer is
+	 * being answered — its grant is the answer, not a call; true when it was granted.
 	 */
-	private async grantNext(): Promise<void> {
+	private async grantNext(offering?: string): Promise<boolean> {
 		const config = this.current;
 		if (!config || config.paused) {
-			return;
+			return false;
 		}
 		const now = this.now();
 		const picked: ReadyTask[] = [];
@@ -224,13 +229,15 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		if (nextTokenAt !== null) {
 			await this.arm(nextTokenAt);
 		}
+		const calls = picked.filter((task) => task.task_id !== offering);
 		if (picked.length > 0) {
 			await this.armReconcile();
-			const refused = await Promise.all(picked.map((task) => this.grant(config, task)));
-			if (refused.some(Boolean)) {
-				await this.grantNext();
-			}
 		}
+		const refused = await Promise.all(calls.map((task) => this.grant(config, task)));
+		if (refused.some(Boolean)) {
+			await this.grantNext();
+		}
+		return calls.length < picked.length;
 	}
 
 	/** Hands the turn to the task. Answers true when the slot was freed again (the task declined). */

@@ -53,13 +53,19 @@ export class NamespaceStorage {
 	/** Counted once from storage, then kept in step: every offer, grant and release reads them. */
 	private runningCount: number;
 	private readySize: number;
+	/** Ready tasks per type: a new offer goes straight to a slot only when none of its type waits. */
+	private readonly readyByType = new Map<string, number>();
 
 	constructor(private readonly storage: DurableObjectStorage) {
 		for (const statement of SCHEMA) {
 			this.storage.sql.exec(statement);
 		}
 		this.runningCount = this.one<{ n: number }>("SELECT count(*) AS n FROM running")?.n ?? 0;
-		this.readySize = this.one<{ n: number }>("SELECT count(*) AS n FROM ready")?.n ?? 0;
+		this.readySize = 0;
+		for (const row of this.exec<{ task_type: string; n: number }>("SELECT task_type, count(*) AS n FROM ready GROUP BY task_type")) {
+			this.readyByType.set(row.task_type, row.n);
+			this.readySize += row.n;
+		}
 	}
 
 	private exec<T extends Record<string, SqlStorageValue>>(query: string, ...params: SqlStorageValue[]): T[] {
@@ -100,6 +106,15 @@ export class NamespaceStorage {
 		return this.readySize;
 	}
 
+	readyOfType(taskType: string): number {
+		return this.readyByType.get(taskType) ?? 0;
+	}
+
+	private countReady(taskType: string, delta: 1 | -1): void {
+		this.readySize += delta;
+		this.readyByType.set(taskType, (this.readyByType.get(taskType) ?? 0) + delta);
+	}
+
 	slot(taskId: string): Slot | undefined {
 		return this.one<Slot & Record<string, SqlStorageValue>>("SELECT * FROM running WHERE task_id = ?", taskId);
 	}
@@ -133,9 +148,11 @@ export class NamespaceStorage {
 	}
 
 	addReady(task: ReadyTask): void {
-		if (!this.readyTask(task.task_id)) {
-			this.readySize += 1;
+		const known = this.readyTask(task.task_id);
+		if (known) {
+			this.countReady(known.task_type, -1);
 		}
+		this.countReady(task.task_type, 1);
 		this.exec(
 			"INSERT OR REPLACE INTO ready (task_id, attempt, priority, created_at, task_type, offered_at) VALUES (?, ?, ?, ?, ?, ?)",
 			task.task_id,
@@ -149,11 +166,15 @@ export class NamespaceStorage {
 
 	/** Removes the task from the ready set if it waits there for `attempt` or an earlier one. */
 	removeReady(taskId: string, attempt: number): boolean {
-		const removed = this.write("DELETE FROM ready WHERE task_id = ? AND attempt <= ?", taskId, attempt) > 0;
+		const removed = this.exec<{ task_type: string }>(
+			"DELETE FROM ready WHERE task_id = ? AND attempt <= ? RETURNING task_type",
+			taskId,
+			attempt,
+		)[0];
 		if (removed) {
-			this.readySize -= 1;
+			this.countReady(removed.task_type, -1);
 		}
-		return removed;
+		return removed !== undefined;
 	}
 
 	takeSlot(slot: Omit<Slot, "checked_at">): void {
