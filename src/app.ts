@@ -13,6 +13,7 @@ import { registerHealth } from "./api/health";
 import { limitJsonDepth } from "./api/json-depth";
 import { registerMessageRoutes } from "./api/messages";
 import { registerMetrics } from "./api/metrics";
+import { registerNamespaceRoutes } from "./api/namespaces";
 import type { AppEnv } from "./api/openapi";
 import { useBrowserProtections } from "./api/security";
 import { registerTaskTypes } from "./api/task-types";
@@ -66,6 +67,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
 	registerTaskTypes(app);
+	registerNamespaceRoutes(app);
 	registerMetrics(app);
 	registerCompatRoutes(app);
 	registerApiKeyRoutes(app);

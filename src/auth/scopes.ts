@@ -12,6 +12,10 @@ export function requiredScope(method: string, path: string): Scope {
 	if (path === "/v1/api-keys" || path.startsWith("/v1/api-keys/")) {
 		return "admin";
 	}
+	// A namespace's limits and pause affect every task in it: reading them is for any reader.
+	if (path.startsWith("/v1/namespaces/") && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+		return "admin";
+	}
 	if (method === "GET" || method === "HEAD" || method === "OPTIONS" || (method === "POST" && READ_ONLY_POSTS.some((p) => p.test(path)))) {
 		return "tasks:read";
 	}

@@ -5,6 +5,8 @@
  */
 import type { Scope } from "../auth/scopes";
 import { cacheIfFinal, readSnapshot } from "../cache/snapshots";
+import { namespaceStub } from "../dispatch";
+import type { Waiting } from "../dispatch/protocol";
 import { ApiError } from "../errors";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
@@ -34,6 +36,9 @@ export interface Caller {
 	/** What the caller may do; which scope a request needs is decided in src/auth/scopes.ts. */
 	scopes: readonly Scope[];
 }
+
+/** A task as GET answers it: a PENDING task also says why it is waiting. */
+export type TaskView = Task & { waiting?: Waiting };
 
 function settle(answer: TaskAnswer): Task {
 	if (answer.ok) {
@@ -94,13 +99,18 @@ export async function getTask(
 	ctx: { waitUntil(promise: Promise<unknown>): void },
 	caller: Caller,
 	taskId: string,
-): Promise<Task> {
+): Promise<TaskView> {
 	requireTaskId(taskId);
 	const cached = await readSnapshot(env.CACHE, caller.tenant, taskId);
 	if (cached) {
 		return cached;
 	}
-	const live = await taskStub(env, caller.tenant, taskId).get();
+	const live = (await taskStub(env, caller.tenant, taskId).get()) as Task | null;
+	if (live?.status === "PENDING") {
+		// Only a waiting task costs the dispatcher a request: why is it waiting?
+		const waiting = await namespaceStub(env, caller.tenant, live.namespace).waiting(taskId);
+		return { ...live, waiting };
+	}
 	if (live) {
 		ctx.waitUntil(cacheIfFinal(env.CACHE, caller.tenant, live, Number(env.CACHE_TTL_SECONDS)));
 		return live;

@@ -7,6 +7,24 @@ export const TaskIdParam = z.object({
 
 const isoTime = z.string().nullable().openapi({ format: "date-time" });
 
+/** A namespace's name, as tasks and the namespaces routes take it. */
+export const NamespaceName = z
+	.string()
+	.min(1)
+	.max(64)
+	.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits and _ . - only");
+
+export const WaitingSchema = z
+	.object({
+		reason: z.enum(["concurrency", "rate_limit", "paused", "dispatching"]).openapi({
+			description:
+				"concurrency: the namespace's max_concurrency slots are all held; rate_limit: the task type's bucket is empty; paused: the namespace is paused; dispatching: the dispatcher has not seen (or is just granting) the task",
+		}),
+		since: z.string().openapi({ format: "date-time" }),
+		position: z.number().int().optional().openapi({ description: "1-based place in the namespace's ready set" }),
+	})
+	.openapi("Waiting");
+
 export const TaskSchema = z
 	.object({
 		task_id: z.string(),
@@ -39,6 +57,7 @@ export const TaskSchema = z
 		created_by: z.string().nullable(),
 		idempotency_key: z.string().nullable(),
 		version: z.number().int(),
+		waiting: WaitingSchema.optional().openapi({ description: "PENDING only, on GET /v1/tasks/{task_id}: why the task has no turn yet" }),
 	})
 	.openapi("Task");
 
@@ -58,12 +77,7 @@ export const CreateTaskBody = z
 			.unknown()
 			.optional()
 			.openapi({ description: "Any JSON value, handed to the handler", example: { duration_seconds: 5 } }),
-		namespace: z
-			.string()
-			.min(1)
-			.max(64)
-			.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits and _ . - only")
-			.optional(),
+		namespace: NamespaceName.optional(),
 		priority: z.number().int().min(-1000).max(1000).optional().openapi({ description: "Higher runs first; default 0" }),
 		max_retries: z.number().int().min(0).max(100).optional(),
 		timeout_seconds: z
