@@ -1,7 +1,8 @@
 /** Shared test helpers: drive the Worker over HTTP and its objects by firing their alarms. */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { expect, vi } from "vitest";
+import { expect, type MockInstance, vi } from "vitest";
+import worker from "../src/index";
 import type { Task, TaskStatus } from "../src/task/task";
 import type { TaskEventEntry, TaskObject } from "../src/task/task-object";
 
@@ -66,20 +67,64 @@ export function waitForStatus(taskId: string, status: TaskStatus, timeout?: numb
 }
 
 /**
+ * Keeps the task queue's messages from the runtime's own consumer, so a test decides when (and
+ * whether) an attempt is delivered, with `deliverMessages`. The spy records what was sent;
+ * `vi.restoreAllMocks()` (or `mockRestore()`) lets messages through again.
+ */
+export function holdQueue(): MockInstance<Queue["send"]> {
+	// Nothing reads the answer of a send; an empty one stands in.
+	return vi.spyOn(env.TASK_QUEUE, "send").mockResolvedValue({} as QueueSendResponse);
+}
+
+/** Delivers `bodies` to the Worker's queue handler as one batch; resolves once it has returned. */
+export async function deliverMessages(bodies: unknown[]) {
+	const messages = bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts: 1, body }));
+	const batch = createMessageBatch("tasks", messages);
+	const ctx = createExecutionContext();
+	// The handler takes no ExecutionContext; getQueueResult still wants one to wait on.
+	await worker.queue(batch, env);
+	return { ids: messages.map((m) => m.id), result: await getQueueResult(batch, ctx) };
+}
+
+/**
+ * Runs the task's current attempt from the test, as the dispatcher and the consumer would: its
+ * turn is granted (if it still waits) and its message delivered here, so the handler has
+ * finished when this resolves. Use with `holdQueue()`, so the runtime's consumer races nothing.
+ */
+export async function runAttempt(taskId: string): Promise<Task> {
+	const stub = taskStub(taskId);
+	const { attempt } = (await readTask(stub)) as Task;
+	expect(await stub.grant(attempt)).toBe(true);
+	await deliverMessages([{ task_id: taskId, tenant: TENANT, attempt }]);
+	return (await readTask(stub)) as Task;
+}
+
+/**
  * Creates a task and claims its first attempt from the test, as a worker that then goes silent
- * would: the runtime's own delivery finds the attempt taken and runs nothing. That delivery
- * races this claim; a task it won is stopped and another is tried.
+ * would. The queue is held meanwhile and the test grants the turn itself (as the dispatcher
+ * does), so no delivery of the runtime's can take the attempt first.
  */
 export async function createClaimedTask(body: Record<string, unknown>): Promise<Task> {
-	for (let tries = 0; tries < 5; tries++) {
+	const send = holdQueue();
+	try {
 		const task = await createTask(body);
 		const stub = taskStub(task.task_id);
-		if (await stub.start(1)) {
-			return (await readTask(stub)) as Task;
-		}
-		await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
+		expect(await stub.grant(1)).toBe(true);
+		expect(await stub.start(1)).not.toBeNull();
+		return (await readTask(stub)) as Task;
+	} finally {
+		send.mockRestore();
 	}
-	throw new Error("the queue consumer claimed every attempt before the test could");
+}
+
+/**
+ * Makes the task's coalesced history write due by firing its alarm until D1 holds the version
+ * the object holds (intermediate states otherwise reach D1 a few seconds after their commit).
+ */
+export async function flushHistory(taskId: string): Promise<Task> {
+	const stub = taskStub(taskId);
+	const task = await fireAlarmsUntil(stub, async (t) => !!t && (await historyRow(taskId))?.version === t.version, 5);
+	return task as Task;
 }
 
 /** The task as its object holds it (RPC through runInDurableObject keeps the Task type intact). */

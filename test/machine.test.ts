@@ -5,6 +5,7 @@ import {
 	deadlines,
 	type MachineContext,
 	type NewTask,
+	REDELIVER_AFTER_MS,
 	type TaskEvent,
 	type TransitionResult,
 	transition,
@@ -56,6 +57,7 @@ const failure = { code: "BOOM", message: "it broke", retryable: true };
 const EVENTS: Record<string, TaskEvent> = {
 	dispatch: { type: "dispatch", attempt: ATTEMPT },
 	wake: { type: "wake" },
+	redeliver: { type: "redeliver", attempt: ATTEMPT },
 	start: { type: "start", attempt: ATTEMPT },
 	progress: { type: "progress", attempt: ATTEMPT, progress: { percent: 50, done: 1, total: 2, message: "half" } },
 	complete: { type: "complete", attempt: ATTEMPT, result: { ok: true }, errors: [] },
@@ -72,7 +74,7 @@ type EventName = keyof typeof EVENTS;
 const ALLOWED: Partial<Record<TaskStatus, Partial<Record<EventName, TaskStatus>>>> = {
 	PENDING: { dispatch: "QUEUED", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
 	SCHEDULED: { wake: "PENDING", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
-	QUEUED: { start: "PROCESSING", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
+	QUEUED: { start: "PROCESSING", redeliver: "QUEUED", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
 	PROCESSING: {
 		progress: "PROCESSING",
 		complete: "COMPLETED",
@@ -85,7 +87,7 @@ const ALLOWED: Partial<Record<TaskStatus, Partial<Record<EventName, TaskStatus>>
 	CANCELED: { retry: "PENDING" },
 };
 /** Reports and starts name an attempt: on a live task in the wrong state they are stale. */
-const ATTEMPT_EVENTS = new Set<EventName>(["start", "progress", "complete", "fail", "timeout"]);
+const ATTEMPT_EVENTS = new Set<EventName>(["dispatch", "start", "redeliver", "progress", "complete", "fail", "timeout"]);
 const TERMINAL = new Set<TaskStatus>(["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELED"]);
 
 const pairs = TASK_STATUSES.flatMap((status) => Object.keys(EVENTS).map((event) => ({ status, event: event as EventName })));
@@ -98,8 +100,8 @@ function accepted(result: TransitionResult): Accepted {
 }
 
 describe("transition over every (state × event) pair", () => {
-	it("covers all 8 states × 11 events", () => {
-		expect(pairs).toHaveLength(88);
+	it("covers all 8 states × 12 events", () => {
+		expect(pairs).toHaveLength(96);
 	});
 
 	it.each(pairs)("$status + $event", ({ status, event }) => {
@@ -112,12 +114,50 @@ describe("transition over every (state × event) pair", () => {
 			expect(result.ok ? "" : result.reason).toMatch(/\w+/);
 			return;
 		}
-		const { task, note } = accepted(result);
+		const { task, note, effects } = accepted(result);
 		expect(task.status).toBe(lands);
-		expect(task.version).toBe(before.version + 1);
+		// A redelivery changes nothing a client sees: same version, no history write owed.
+		expect(task.version).toBe(before.version + (event === "redeliver" ? 0 : 1));
 		if (note) {
 			expect(note).toMatchObject({ from_status: status, to_status: lands });
 		}
+		expect(effects).toEqual(expectedEffects(status, lands, event));
+	});
+});
+
+/** The effect rules, stated once: offer on becoming PENDING, enqueue on QUEUED, release on leaving the turn. */
+function expectedEffects(from: TaskStatus, to: TaskStatus, event: EventName) {
+	const turn = (s: TaskStatus) => s === "PENDING" || s === "QUEUED" || s === "PROCESSING";
+	const effects: unknown[] = [];
+	if (turn(from) && !turn(to)) {
+		effects.push({ type: "release", attempt: ATTEMPT });
+	}
+	if (to === "PENDING" && from !== "PENDING") {
+		effects.push({ type: "offer", attempt: ATTEMPT + (event === "retry" ? 1 : 0) });
+	}
+	if (to === "QUEUED") {
+		effects.push({ type: "enqueue", attempt: ATTEMPT });
+	}
+	return effects;
+}
+
+describe("every way to CANCELED has one shape", () => {
+	const ways: [string, TaskRecord, TaskEvent, RegExp][] = [
+		["soft cancel while PENDING", taskIn("PENDING"), { type: "cancel", mode: "soft" }, /^soft cancel while PENDING$/],
+		["hard cancel while QUEUED", taskIn("QUEUED"), { type: "cancel", mode: "hard" }, /^hard cancel while QUEUED$/],
+		["hard cancel while running", taskIn("PROCESSING"), { type: "cancel", mode: "hard" }, /^hard cancel: attempt 2 stopped/],
+		["grace escalation", taskIn("PROCESSING", { cancel_requested: true, cancel_deadline_at: NOW }), { type: "escalate_cancel" }, /grace/],
+		[
+			"soft cancel acknowledged by the runner",
+			taskIn("PROCESSING", { cancel_requested: true }),
+			{ type: "fail", attempt: ATTEMPT, error: { code: "CANCELED", message: "stopped", retryable: false } },
+			/^soft cancel: attempt 2 stopped \(CANCELED: stopped\)$/,
+		],
+	];
+	it.each(ways)("%s", (_how, before, event, message) => {
+		const { task } = accepted(transition(before, event, ctx()));
+		expect(task).toMatchObject({ status: "CANCELED", error_code: "CANCELED", cancel_requested: true });
+		expect(task.error_message).toMatch(message);
 	});
 });
 
@@ -128,8 +168,32 @@ describe("allowed transitions carry the right fields and effects", () => {
 		expect(effects).toEqual([{ type: "enqueue", attempt: ATTEMPT }]);
 	});
 
-	it("wake asks for a turn", () => {
-		expect(accepted(transition(taskIn("SCHEDULED"), EVENTS.wake as TaskEvent, ctx())).effects).toEqual([{ type: "request_dispatch" }]);
+	it("wake asks for a turn for the scheduled attempt", () => {
+		expect(accepted(transition(taskIn("SCHEDULED"), EVENTS.wake as TaskEvent, ctx())).effects).toEqual([
+			{ type: "offer", attempt: ATTEMPT },
+		]);
+	});
+
+	it("dispatch arms the redelivery deadline; start clears it", () => {
+		const queued = accepted(transition(taskIn("PENDING"), EVENTS.dispatch as TaskEvent, ctx())).task;
+		expect(queued.redeliver_at).toBe(NOW + REDELIVER_AFTER_MS);
+		expect(accepted(transition(queued, EVENTS.start as TaskEvent, ctx())).task.redeliver_at).toBeNull();
+	});
+
+	it("redeliver sends the attempt again and pushes the next redelivery back, with a note", () => {
+		const queued = taskIn("QUEUED", { queued_at: new Date(NOW - 30_000).toISOString(), redeliver_at: NOW });
+		const { task, effects, note } = accepted(transition(queued, EVENTS.redeliver as TaskEvent, ctx()));
+		expect(task).toEqual({ ...queued, redeliver_at: NOW + REDELIVER_AFTER_MS });
+		expect(effects).toEqual([{ type: "enqueue", attempt: ATTEMPT }]);
+		expect(note).toMatchObject({ type: "redelivered", from_status: "QUEUED", to_status: "QUEUED" });
+		expect(note?.message).toMatch(/not started 30 s after/);
+	});
+
+	it("a grant for another attempt is stale", () => {
+		expect(transition(taskIn("PENDING"), { type: "dispatch", attempt: ATTEMPT - 1 }, ctx())).toMatchObject({
+			ok: false,
+			code: "STALE_ATTEMPT",
+		});
 	});
 
 	it("start arms the processing timeout", () => {
@@ -152,7 +216,7 @@ describe("allowed transitions carry the right fields and effects", () => {
 			const runAt = Date.parse(task.run_at ?? "");
 			expect(runAt).toBeGreaterThanOrEqual(NOW);
 			expect(runAt).toBeLessThanOrEqual(NOW + ceiling);
-			expect(effects).toEqual([]);
+			expect(effects).toEqual([{ type: "release", attempt: ATTEMPT }]);
 		}
 	});
 
@@ -219,7 +283,8 @@ describe("allowed transitions carry the right fields and effects", () => {
 	it.each(["PENDING", "SCHEDULED", "QUEUED", "PROCESSING"] as const)("hard cancel of %s is CANCELED at once", (status) => {
 		const { task, effects } = accepted(transition(taskIn(status), EVENTS["cancel hard"] as TaskEvent, ctx()));
 		expect(task).toMatchObject({ status: "CANCELED", cancel_requested: true, completed_at: new Date(NOW).toISOString() });
-		expect(effects).toEqual([]);
+		// A SCHEDULED attempt never offered itself, so it has no turn to give back.
+		expect(effects).toEqual(status === "SCHEDULED" ? [] : [{ type: "release", attempt: ATTEMPT }]);
 	});
 
 	it.each(["progress", "complete", "fail"] as const)("a %s report after a hard cancel is fenced", (event) => {
@@ -245,7 +310,7 @@ describe("manual retry", () => {
 			completed_at: null,
 			cancel_requested: false,
 		});
-		expect(effects).toEqual([{ type: "request_dispatch" }]);
+		expect(effects).toEqual([{ type: "offer", attempt: ATTEMPT + 1 }]);
 	});
 
 	it("refuses beyond max_retries unless reset_attempts", () => {
@@ -262,7 +327,7 @@ describe("createTask", () => {
 	it("is PENDING and asks for a turn when it may run now", () => {
 		const { task, effects, note } = createTask(spec, ctx());
 		expect(task).toMatchObject({ status: "PENDING", attempt: 1, retry_count: 0, version: 1, cancel_requested: false, run_at: null });
-		expect(effects).toEqual([{ type: "request_dispatch" }]);
+		expect(effects).toEqual([{ type: "offer", attempt: 1 }]);
 		expect(note).toMatchObject({ type: "created", from_status: null, to_status: "PENDING" });
 	});
 
@@ -294,6 +359,7 @@ describe("deadlines", () => {
 		["FAILED", {}, [{ at: NOW - 1_000 + PURGE, event: "purge" }]],
 		["PENDING", {}, []],
 		["QUEUED", {}, []],
+		["QUEUED", { redeliver_at: NOW + 30_000 }, [{ at: NOW + 30_000, event: { type: "redeliver", attempt: ATTEMPT } }]],
 	] as const)("%s %o waits on %o", (status, overrides, expected) => {
 		expect(deadlines(taskIn(status, overrides), PURGE)).toEqual(expected);
 	});

@@ -1,13 +1,24 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ImmediateDispatcher } from "../src/dispatch/immediate";
 import { createTask as firstState } from "../src/task/machine";
-import { emptyOutbox, flushOutbox, outboxDeadline, scheduleHistoryWrite } from "../src/task/outbox";
+import {
+	emptyOutbox,
+	flushOutbox,
+	HISTORY_DELAY_MS,
+	type Outbox,
+	outboxDeadline,
+	owe,
+	oweHistory,
+	readOutbox,
+	SAFETY_MS,
+} from "../src/task/outbox";
 import type { TaskRecord } from "../src/task/task";
 
 const NOW = Date.parse("2026-11-01T00:00:00Z");
 
-/** A QUEUED task whose message went out at NOW; its object is never created, so the real consumer's start finds nothing. */
-function queuedRecord(): TaskRecord {
+/** A task of a tenant no test reads; its object is never created, so nothing but the outbox acts on it. */
+function record(status: TaskRecord["status"], version: number): TaskRecord {
 	const created = firstState(
 		{
 			task_id: crypto.randomUUID(),
@@ -27,57 +38,104 @@ function queuedRecord(): TaskRecord {
 		},
 		{ now: NOW, random: () => 0.5 },
 	).task;
-	return { ...created, status: "QUEUED", queued_at: new Date(NOW).toISOString(), version: 2 };
+	return { ...created, status, version };
 }
 
 afterEach(() => {
 	vi.restoreAllMocks();
 });
 
-describe("an attempt the queue never delivered", () => {
-	it("is owed again 15 minutes after its message went out, and sent again then", async () => {
-		const record = queuedRecord();
-		const outbox = { ...emptyOutbox(), enqueued_at: NOW, history_version: record.version };
-		expect(outboxDeadline(outbox, record)).toBe(NOW + 15 * 60_000);
-
-		const send = vi.spyOn(env.TASK_QUEUE, "send");
-		await flushOutbox(env, { record, outbox }, NOW + 60_000);
-		expect(send).not.toHaveBeenCalled();
-
-		await flushOutbox(env, { record, outbox }, NOW + 15 * 60_000);
-		expect(send).toHaveBeenCalledTimes(1);
-		expect(send.mock.calls[0]?.[0]).toEqual({ task_id: record.task_id, tenant: "outbox-test", attempt: record.attempt });
-		expect(outbox.enqueue_attempt).toBeNull();
-		expect(outboxDeadline(outbox, record)).toBe(NOW + 30 * 60_000);
+describe("history is owed by every commit", () => {
+	it("waits HISTORY_DELAY_MS when an offer carries the snapshot, and keeps its turn as newer states come", () => {
+		const outbox = emptyOutbox();
+		owe(outbox, "offer", 1, NOW);
+		oweHistory(outbox, record("PENDING", 1), NOW);
+		expect(outbox.deliveries).toContainEqual({ kind: "history", key: "history", version: 1, tries: 0, retry_at: NOW + HISTORY_DELAY_MS });
+		oweHistory(outbox, record("PROCESSING", 3), NOW + 2_000);
+		expect(outbox.deliveries.find((d) => d.kind === "history")).toMatchObject({ version: 3, retry_at: NOW + HISTORY_DELAY_MS });
 	});
 
-	it("owes nothing once the attempt has started", () => {
-		const record = { ...queuedRecord(), status: "PROCESSING" as const };
-		expect(outboxDeadline({ ...emptyOutbox(), enqueued_at: NOW, history_version: record.version }, record)).toBeNull();
+	it("goes at once for a task history has never seen and nothing carries (created SCHEDULED)", () => {
+		const outbox = emptyOutbox();
+		oweHistory(outbox, record("SCHEDULED", 1), NOW);
+		expect(outbox.deliveries).toEqual([{ kind: "history", key: "history", version: 1, tries: 0, retry_at: NOW }]);
+	});
+
+	it("goes at once for a terminal state, and is not owed for a version history has", () => {
+		const outbox: Outbox = { deliveries: [], history_version: 4 };
+		oweHistory(outbox, record("PROCESSING", 4), NOW);
+		expect(outbox.deliveries).toEqual([]);
+		oweHistory(outbox, record("CANCELED", 5), NOW);
+		expect(outbox.deliveries).toEqual([{ kind: "history", key: "history", version: 5, tries: 0, retry_at: NOW }]);
+	});
+
+	it("an outbox stored before deliveries were a list still owes its message and history", () => {
+		const upgraded = readOutbox({ enqueue_attempt: 2, history_version: 3 });
+		expect(upgraded.history_version).toBe(3);
+		expect(upgraded.deliveries.map((d) => d.key)).toEqual(["enqueue:2", "history"]);
 	});
 });
 
-describe("history writes", () => {
-	it("go at once for creation and the end, and after a second for what lies between", () => {
+describe("the alarm deadline", () => {
+	it("is a safety retry for what is due now, or the earliest backoff", () => {
 		const outbox = emptyOutbox();
-		const queued = queuedRecord();
-		scheduleHistoryWrite(outbox, queued, NOW);
-		expect(outbox.history_due_at).toBe(NOW);
-		Object.assign(outbox, { history_version: queued.version, last_history_write_at: NOW });
+		expect(outboxDeadline(outbox, NOW)).toBeNull();
+		owe(outbox, "enqueue", 1, NOW);
+		expect(outboxDeadline(outbox, NOW)).toBe(NOW + SAFETY_MS);
+		(outbox.deliveries[0] as { retry_at: number }).retry_at = NOW + 1_500;
+		expect(outboxDeadline(outbox, NOW)).toBe(NOW + 1_500);
+	});
 
-		const started = { ...queued, status: "PROCESSING" as const, version: queued.version + 1 };
-		scheduleHistoryWrite(outbox, started, NOW + 5_000);
-		expect(outbox.history_due_at).toBe(NOW + 6_000);
-		expect(outboxDeadline(outbox, started)).toBe(NOW + 6_000);
+	it("owes one delivery per kind and attempt", () => {
+		const outbox = emptyOutbox();
+		owe(outbox, "release", 1, NOW);
+		owe(outbox, "release", 1, NOW + 10);
+		owe(outbox, "release", 2, NOW + 10);
+		expect(outbox.deliveries.map((d) => d.key)).toEqual(["release:1", "release:2"]);
+	});
+});
 
-		// Progress while the PROCESSING write waits keeps its turn rather than pushing it back.
-		const progressed = { ...started, version: started.version + 1 };
-		scheduleHistoryWrite(outbox, progressed, NOW + 5_500);
-		expect(outbox.history_due_at).toBe(NOW + 6_000);
+describe("the flusher", () => {
+	it("drops an offer whose attempt no longer waits, without asking the dispatcher", async () => {
+		const offer = vi.spyOn(ImmediateDispatcher.prototype, "offer");
+		const target = { record: record("QUEUED", 2), outbox: { deliveries: [], history_version: 2 } as Outbox };
+		owe(target.outbox, "offer", 1, NOW);
+		const granted = vi.fn();
+		await flushOutbox(env, target, NOW, granted);
+		expect(offer).not.toHaveBeenCalled();
+		expect(granted).not.toHaveBeenCalled();
+		expect(target.outbox.deliveries).toEqual([]);
+	});
 
-		// Finishing inside the interval: the end goes at once and the PROCESSING write never does.
-		const completed = { ...progressed, status: "COMPLETED" as const, version: progressed.version + 1 };
-		scheduleHistoryWrite(outbox, completed, NOW + 5_600);
-		expect(outbox.history_due_at).toBe(NOW + 5_600);
+	it("lets a pending release carry history instead of writing it alone", async () => {
+		const release = vi.spyOn(ImmediateDispatcher.prototype, "release").mockResolvedValue();
+		const recorded = vi.spyOn(ImmediateDispatcher.prototype, "record").mockResolvedValue();
+		const target = { record: record("COMPLETED", 4), outbox: emptyOutbox() };
+		oweHistory(target.outbox, target.record, NOW);
+		owe(target.outbox, "release", 1, NOW);
+		await flushOutbox(env, target, NOW, vi.fn());
+		expect(release).toHaveBeenCalledTimes(1);
+		expect(release.mock.calls[0]?.[0]).toMatchObject({ attempt: 1, snapshot: { task: { status: "COMPLETED", version: 4 } } });
+		expect(recorded).not.toHaveBeenCalled();
+		expect(target.outbox).toEqual({ deliveries: [], history_version: 4 });
+	});
+
+	it("backs a failed delivery off with jitter and keeps going with the rest", async () => {
+		vi.spyOn(console, "warn").mockImplementation(() => undefined);
+		vi.spyOn(env.TASK_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
+		const recorded = vi.spyOn(ImmediateDispatcher.prototype, "record").mockResolvedValue();
+		const target = { record: record("QUEUED", 2), outbox: emptyOutbox() };
+		owe(target.outbox, "enqueue", 1, NOW);
+		oweHistory(target.outbox, { ...target.record, status: "SCHEDULED" }, NOW);
+		await flushOutbox(env, target, NOW, vi.fn());
+		expect(recorded).toHaveBeenCalledTimes(1);
+		const [failed] = target.outbox.deliveries;
+		expect(target.outbox.deliveries).toHaveLength(1);
+		expect(failed).toMatchObject({ kind: "enqueue", tries: 1 });
+		expect(failed?.retry_at).toBeGreaterThanOrEqual(NOW + 250);
+		expect(failed?.retry_at).toBeLessThanOrEqual(NOW + 1_000);
+		// Not yet due: a flush before its retry time sends nothing.
+		await flushOutbox(env, target, NOW + 200, vi.fn());
+		expect(env.TASK_QUEUE.send).toHaveBeenCalledTimes(1);
 	});
 });

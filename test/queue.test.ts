@@ -1,23 +1,35 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Message } from "../src/history/messages";
-import worker from "../src/index";
 import { newTaskId } from "../src/task/ids";
 import type { TaskQueueMessage } from "../src/task/outbox";
-import { api, createTask, postJson, readTask, TENANT, taskEvents, taskStub, waitForStatus, waitForTask } from "./helpers";
+import type { Task } from "../src/task/task";
+import {
+	api,
+	createTask,
+	deliverMessages as deliver,
+	holdQueue,
+	postJson,
+	readTask,
+	TENANT,
+	taskEvents,
+	taskStub,
+	waitForTask,
+} from "./helpers";
 
-/** Delivers `bodies` to the Worker's queue handler as one batch; resolves once it has returned. */
-async function deliver(bodies: unknown[]) {
-	const messages = bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts: 1, body }));
-	const batch = createMessageBatch("tasks", messages);
-	const ctx = createExecutionContext();
-	// The handler takes no ExecutionContext; getQueueResult still wants one to wait on.
-	await worker.queue(batch, env);
-	return { ids: messages.map((m) => m.id), result: await getQueueResult(batch, ctx) };
-}
+afterEach(() => {
+	vi.restoreAllMocks();
+});
 
 const messageFor = (taskId: string, attempt: number): TaskQueueMessage => ({ task_id: taskId, tenant: TENANT, attempt });
+
+/** A QUEUED task whose message only the test delivers. */
+async function queuedTask(body: Record<string, unknown>): Promise<Task> {
+	holdQueue();
+	const task = await createTask(body);
+	expect(await taskStub(task.task_id).grant(1)).toBe(true);
+	return task;
+}
 
 async function messagesOf(taskId: string): Promise<Message[]> {
 	const res = await api("/v1/messages?limit=100");
@@ -28,14 +40,19 @@ async function messagesOf(taskId: string): Promise<Message[]> {
 describe("queue consumer", () => {
 	it("runs the handler once for a duplicate delivery of the same attempt", async () => {
 		const content = `hello ${crypto.randomUUID()}`;
-		const task = await createTask({ task_name: "messages.create", payload: { content } });
-		// Two copies of the attempt's message, on top of the one the object sent itself.
-		const { ids, result } = await deliver([messageFor(task.task_id, 1), messageFor(task.task_id, 1)]);
+		const task = await queuedTask({ task_name: "messages.create", payload: { content } });
+		const held = vi.mocked(env.TASK_QUEUE.send);
+		// The message the object sent, and a copy of it in the same batch.
+		await vi.waitFor(() => expect(held).toHaveBeenCalledTimes(1));
+		const sent = held.mock.calls[0]?.[0];
+		expect(sent).toEqual(messageFor(task.task_id, 1));
+		const { ids, result } = await deliver([sent, sent]);
 		expect(result.ackAll).toBe(false);
 		expect(result.retryMessages).toEqual([]);
 		expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
 
-		const done = await waitForStatus(task.task_id, "COMPLETED");
+		const done = (await readTask(taskStub(task.task_id))) as Task;
+		expect(done.status).toBe("COMPLETED");
 		const rows = await messagesOf(task.task_id);
 		expect(rows).toHaveLength(1);
 		expect(rows[0]?.content).toBe(content);
@@ -44,8 +61,10 @@ describe("queue consumer", () => {
 	});
 
 	it("runs nothing for a stale attempt", async () => {
-		const task = await createTask({ task_name: "messages.create", payload: { content: "once" } });
-		const done = await waitForStatus(task.task_id, "COMPLETED");
+		const task = await queuedTask({ task_name: "messages.create", payload: { content: "once" } });
+		await deliver([messageFor(task.task_id, 1)]);
+		const done = (await readTask(taskStub(task.task_id))) as Task;
+		expect(done.status).toBe("COMPLETED");
 		const { ids, result } = await deliver([messageFor(task.task_id, 1), messageFor(task.task_id, 2)]);
 		expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
 		expect(await messagesOf(task.task_id)).toHaveLength(1);
@@ -61,10 +80,10 @@ describe("queue consumer", () => {
 	});
 
 	it("fails an unknown task_name at once with UNKNOWN_TASK, no retry", async () => {
-		const task = await createTask({ task_name: "nobody.handles_this" });
+		const task = await queuedTask({ task_name: "nobody.handles_this" });
 		const { result } = await deliver([messageFor(task.task_id, 1)]);
 		expect(result.explicitAcks).toHaveLength(1);
-		const failed = await waitForStatus(task.task_id, "FAILED");
+		const failed = (await readTask(taskStub(task.task_id))) as Task;
 		expect(failed).toMatchObject({ error_code: "UNKNOWN_TASK", retry_count: 0, attempt: 1 });
 		expect(failed.error_message).toMatch(/nobody\.handles_this/);
 	});
@@ -83,31 +102,19 @@ describe("queue consumer", () => {
 	});
 
 	it("a hard cancel fences the running handler's reports and aborts its signal", { timeout: 15_000 }, async () => {
-		// Our delivery and the runtime's own race for the attempt; only a run where ours won
-		// shows the handler stopping, since our queue() call returns only when it has.
-		for (let tries = 0; tries < 5; tries++) {
-			const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
-			let returned = false;
-			const run = deliver([messageFor(task.task_id, 1)]).finally(() => {
-				returned = true;
-			});
-			await waitForTask(task.task_id, (t) => t.status === "PROCESSING" && t.progress !== null);
-			if (returned) {
-				await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
-				continue;
-			}
-			const res = await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
-			const canceled = await res.json<{ status: string; version: number }>();
-			expect(canceled.status).toBe("CANCELED");
-			// Without the abort, the handler would sleep on for ~29 s and this would time out.
-			const { result } = await run;
-			expect(result.explicitAcks).toHaveLength(1);
-			const stub = taskStub(task.task_id);
-			expect(await readTask(stub)).toMatchObject({ status: "CANCELED", version: canceled.version });
-			const late = await stub.progress(1, { percent: 99, done: null, total: null, message: null });
-			expect(late).toMatchObject({ ok: false, code: "CONFLICT" });
-			return;
-		}
-		throw new Error("the runtime's own delivery claimed the attempt every time");
+		const task = await queuedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
+		// Ours is the only delivery: the runtime's consumer never sees the held message.
+		const run = deliver([messageFor(task.task_id, 1)]);
+		await waitForTask(task.task_id, (t) => t.status === "PROCESSING" && t.progress !== null, 5_000);
+		const res = await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
+		const canceled = await res.json<{ status: string; version: number }>();
+		expect(canceled.status).toBe("CANCELED");
+		// Without the abort, the handler would sleep on for ~29 s and this would time out.
+		const { result } = await run;
+		expect(result.explicitAcks).toHaveLength(1);
+		const stub = taskStub(task.task_id);
+		expect(await readTask(stub)).toMatchObject({ status: "CANCELED", version: canceled.version });
+		const late = await stub.progress(1, { percent: 99, done: null, total: null, message: null });
+		expect(late).toMatchObject({ ok: false, code: "CONFLICT" });
 	});
 });

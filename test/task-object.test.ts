@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { historyDb } from "../src/history/db";
 import { saveTaskSnapshot } from "../src/history/tasks";
 import { RETRY_BACKOFF } from "../src/task/retry";
@@ -13,14 +13,20 @@ import {
 	expectProblem,
 	fireAlarmsUntil,
 	historyRow,
+	holdQueue,
 	postJson,
 	readTask,
+	runAttempt,
 	TENANT,
 	taskEvents,
 	taskStub,
 	waitForStatus,
 	waitForTask,
 } from "./helpers";
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
 
 /**
  * Waits until the D1 row agrees with the object: same status, version and snapshot. The object
@@ -51,7 +57,7 @@ describe("a failing D1 write", () => {
 			await env.DB.exec("ALTER TABLE tasks_unavailable RENAME TO tasks");
 		}
 		expect(await historyRow(task.task_id)).toBeNull();
-		expect(warn).toHaveBeenCalledWith(expect.stringMatching(/history write failed/), task.task_id, expect.anything());
+		expect(warn).toHaveBeenCalledWith(expect.stringMatching(/history delivery failed/), task.task_id, expect.anything());
 		warn.mockRestore();
 		const stub = taskStub(task.task_id);
 		// The outbox retry is armed well before run_at; one firing flushes it.
@@ -64,15 +70,17 @@ describe("a failing D1 write", () => {
 
 describe("history projection", () => {
 	it("once flushed, the D1 row agrees with the object", async () => {
+		holdQueue();
 		const created = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 1 } });
-		await waitForStatus(created.task_id, "COMPLETED");
+		expect((await runAttempt(created.task_id)).status).toBe("COMPLETED");
 		const task = await historyAgrees(created.task_id);
 		expect(task.version).toBeGreaterThan(3);
 	});
 
 	it("never moves a row backwards", async () => {
+		holdQueue();
 		const created = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
-		await waitForStatus(created.task_id, "COMPLETED");
+		expect((await runAttempt(created.task_id)).status).toBe("COMPLETED");
 		const done = await historyAgrees(created.task_id);
 		// A late, repeated flush of an earlier version (alarms are at-least-once).
 		const written = await saveTaskSnapshot(historyDb(env.DB), TENANT, created);
@@ -84,21 +92,22 @@ describe("history projection", () => {
 
 describe("processing timeout", () => {
 	it("fires from the alarm: retried as attempt 2, then FAILED with TIMEOUT", async () => {
-		const created = await createTask({
+		// Claimed by the test and never reported on, as by a worker that hangs.
+		const created = await createClaimedTask({
 			task_name: "demo.sleep",
 			payload: { duration_seconds: 3600 },
 			timeout_seconds: 60,
 			max_retries: 1,
 		});
 		const stub = taskStub(created.task_id);
-		const running = await waitForStatus(created.task_id, "PROCESSING");
-		expect(running.attempt).toBe(1);
+		expect(created).toMatchObject({ status: "PROCESSING", attempt: 1 });
 
 		const retried = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
 		expect(retried).toMatchObject({ status: "SCHEDULED", attempt: 2, retry_count: 1, error_code: "TIMEOUT" });
 
-		await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED");
-		await waitForTask(created.task_id, (t) => t.status === "PROCESSING" && t.attempt === 2);
+		holdQueue();
+		expect(await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED")).toMatchObject({ status: "QUEUED", attempt: 2 });
+		expect(await stub.start(2)).not.toBeNull();
 		const failed = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
 		expect(failed).toMatchObject({ status: "FAILED", attempt: 2, error_code: "TIMEOUT", retry_count: 1, max_retries: 1 });
 
@@ -110,11 +119,13 @@ describe("processing timeout", () => {
 
 describe("run_at", () => {
 	it("a delayed task sleeps until its alarm, then runs", async () => {
+		holdQueue();
 		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 }, delay_seconds: 3600 });
 		expect(task.status).toBe("SCHEDULED");
 		const stub = taskStub(task.task_id);
 		await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED");
-		const done = await waitForStatus(task.task_id, "COMPLETED");
+		const done = await runAttempt(task.task_id);
+		expect(done.status).toBe("COMPLETED");
 		const due = (await taskEvents(task.task_id)).find((e) => e.type === "due");
 		expect(due).toMatchObject({ from_status: "SCHEDULED", to_status: "PENDING" });
 		// Woken at run_at (the armed deadline), not earlier.
@@ -162,6 +173,7 @@ describe("soft cancel with grace_seconds", () => {
 
 describe("automatic retries", () => {
 	it("demo.fail is retried with backoff, then FAILED with retry_count == max_retries", async () => {
+		holdQueue();
 		const created = await createTask({
 			task_name: "demo.fail",
 			payload: { code: "FLAKY", message: "try again", retryable: true },
@@ -169,8 +181,8 @@ describe("automatic retries", () => {
 		});
 		const stub = taskStub(created.task_id);
 		for (let retry = 1; retry <= 2; retry++) {
-			const scheduled = await waitForTask(created.task_id, (t) => t.status === "SCHEDULED" && t.retry_count === retry);
-			expect(scheduled).toMatchObject({ attempt: retry + 1, error_code: "FLAKY" });
+			const scheduled = await runAttempt(created.task_id);
+			expect(scheduled).toMatchObject({ status: "SCHEDULED", retry_count: retry, attempt: retry + 1, error_code: "FLAKY" });
 			// run_at = time of the failure + full-jitter backoff below the attempt's ceiling.
 			const failedAt = Date.parse((await taskEvents(created.task_id)).filter((e) => e.type === "failed").at(-1)?.at ?? "");
 			const delay = Date.parse(scheduled.run_at ?? "") - failedAt;
@@ -178,7 +190,7 @@ describe("automatic retries", () => {
 			expect(delay).toBeLessThanOrEqual(RETRY_BACKOFF.baseMs * RETRY_BACKOFF.factor ** (retry - 1));
 			await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED");
 		}
-		const failed = await waitForStatus(created.task_id, "FAILED");
+		const failed = await runAttempt(created.task_id);
 		expect(failed).toMatchObject({ attempt: 3, retry_count: 2, max_retries: 2, error_code: "FLAKY", error_message: "try again" });
 		const failures = (await taskEvents(created.task_id)).filter((e) => e.type === "failed");
 		expect(failures.map((e) => e.to_status)).toEqual(["SCHEDULED", "SCHEDULED", "FAILED"]);
@@ -189,9 +201,11 @@ describe("retention", () => {
 	it("purges the object 7 days after a terminal state; history still answers", async () => {
 		const body = { task_name: "demo.sleep", payload: { duration_seconds: 0 } };
 		const key = { "Idempotency-Key": `purge-${crypto.randomUUID()}` };
+		holdQueue();
 		const created = await createTask(body, key);
 		const stub = taskStub(created.task_id);
-		const done = await waitForStatus(created.task_id, "COMPLETED");
+		const done = await runAttempt(created.task_id);
+		expect(done.status).toBe("COMPLETED");
 		await historyAgrees(created.task_id);
 
 		// A deadline that went away (the processing timeout) may stay armed: firing it re-arms
@@ -222,6 +236,6 @@ describe("retention", () => {
 		// The same object can take a task again (the key names it): its tables survive the purge.
 		const again = await postJson("/v1/tasks", body, key);
 		expect(again.status).toBe(202);
-		await waitForStatus(created.task_id, "COMPLETED");
+		expect((await runAttempt(created.task_id)).status).toBe("COMPLETED");
 	});
 });

@@ -17,6 +17,8 @@ export type TaskEvent =
 	/** The dispatcher's turn for `attempt`: a grant for an earlier attempt is stale. */
 	| { type: "dispatch"; attempt: number }
 	| { type: "wake" }
+	/** A QUEUED attempt nothing has started: its message is sent again (a late original is fenced). */
+	| { type: "redeliver"; attempt: number }
 	| { type: "start"; attempt: number }
 	| { type: "progress"; attempt: number; progress: TaskProgress }
 	| { type: "complete"; attempt: number; result: unknown; errors: ItemError[] }
@@ -28,12 +30,21 @@ export type TaskEvent =
 
 export type TaskEventType = TaskEvent["type"];
 
-/** What the owner of the task must do once the new state is stored. */
+/**
+ * What the owner of the task must deliver once the new state is stored (each becomes an outbox
+ * delivery, retried until its receiver acknowledges it). History is not an effect: every commit
+ * owes its version to history, and the outbox derives that delivery itself.
+ */
 export type Effect =
-	/** Ask the dispatcher for a turn; it answers with a `dispatch` event. */
-	| { type: "request_dispatch" }
-	/** Hand the attempt to the queue (outbox: retried until sent). */
+	/** Ask the dispatcher for a turn for `attempt`; a grant comes back as a `dispatch` event. */
+	| { type: "offer"; attempt: number }
+	/** The attempt left the ready or running set (ended, backing off, cancelled): free its turn. */
+	| { type: "release"; attempt: number }
+	/** Hand the attempt to the queue. */
 	| { type: "enqueue"; attempt: number };
+
+/** A QUEUED attempt whose message has not started it by then is sent again. */
+export const REDELIVER_AFTER_MS = 30_000;
 
 /** A transition as the task's history records it (`GET /v1/tasks/{id}/events`). */
 export interface TransitionNote {
@@ -69,7 +80,23 @@ function moved(
 	data: Record<string, unknown> | null = null,
 ): Accepted {
 	const task = { ...to, version: from.version + 1 };
-	return { ok: true, task, effects, note: { type, from_status: from.status, to_status: task.status, message, data } };
+	const released: Effect[] = holdsTurn(from.status) && !holdsTurn(task.status) ? [{ type: "release", attempt: from.attempt }] : [];
+	return {
+		ok: true,
+		task,
+		effects: [...released, ...effects],
+		note: { type, from_status: from.status, to_status: task.status, message, data },
+	};
+}
+
+/** The dispatcher's view of a turn (Grantee.holdsTurn): QUEUED or PROCESSING that very attempt. */
+export function holdsTurnFor(task: TaskRecord, attempt: number): boolean {
+	return task.attempt === attempt && (task.status === "QUEUED" || task.status === "PROCESSING");
+}
+
+/** In the dispatcher's ready set (PENDING, having offered) or running set (QUEUED, PROCESSING). */
+function holdsTurn(status: TaskStatus): boolean {
+	return status === "PENDING" || status === "QUEUED" || status === "PROCESSING";
 }
 
 /** Reports (progress, log, complete, fail) are fenced by attempt: only the running one counts. */
@@ -93,15 +120,21 @@ function finish(task: TaskRecord, status: TaskStatus, now: number, fields: Parti
 		duration_seconds: started === null ? null : Math.max(0, (now - started) / 1000),
 		timeout_at: null,
 		cancel_deadline_at: null,
+		redeliver_at: null,
 	};
+}
+
+/** Every way a task ends CANCELED has one shape: code CANCELED and a message saying how. */
+function canceled(task: TaskRecord, now: number, how: string): TaskRecord {
+	return finish(task, "CANCELED", now, { cancel_requested: true, error_code: "CANCELED", error_message: how });
 }
 
 /** A failed attempt: retried later while tries are left, else terminal. */
 function failAttempt(task: TaskRecord, error: TaskFailure, ctx: MachineContext, type: string): Accepted {
 	const errorFields = { error_code: error.code, error_message: error.message };
 	if (task.cancel_requested) {
-		const next = finish(task, "CANCELED", ctx.now, errorFields);
-		return moved(task, next, type, `attempt ${task.attempt} ended after a cancel request: ${error.code}`);
+		const how = `soft cancel: attempt ${task.attempt} stopped (${error.code}: ${error.message})`;
+		return moved(task, canceled(task, ctx.now, how), type, how, [], { mode: "soft", error_code: error.code });
 	}
 	if (error.retryable && task.retry_count < task.max_retries) {
 		const runAt = ctx.now + backoffMs(task.attempt, ctx.random);
@@ -113,6 +146,7 @@ function failAttempt(task: TaskRecord, error: TaskFailure, ctx: MachineContext, 
 			retry_count: task.retry_count + 1,
 			run_at: iso(runAt),
 			timeout_at: null,
+			redeliver_at: null,
 		};
 		const message = `attempt ${task.attempt} failed (${error.code}); retry ${next.retry_count} of ${task.max_retries} at ${next.run_at}`;
 		return moved(task, next, type, message, [], { error_code: error.code, retryable: true });
@@ -136,8 +170,9 @@ function cancel(task: TaskRecord, mode: CancelMode, graceSeconds: number | undef
 			deadline === null ? "soft cancel requested" : `soft cancel requested; hard cancel at ${iso(deadline)} if unacknowledged`;
 		return moved(task, next, "cancel_requested", message, [], { mode, grace_seconds: graceSeconds ?? null });
 	}
-	const next = finish(task, "CANCELED", ctx.now, { cancel_requested: true });
-	return moved(task, next, "canceled", `${mode} cancel`, [], { mode });
+	const how =
+		task.status === "PROCESSING" ? `${mode} cancel: attempt ${task.attempt} stopped while running` : `${mode} cancel while ${task.status}`;
+	return moved(task, canceled(task, ctx.now, how), "canceled", how, [], { mode });
 }
 
 function retry(task: TaskRecord, resetAttempts: boolean): TransitionResult {
@@ -168,8 +203,9 @@ function retry(task: TaskRecord, resetAttempts: boolean): TransitionResult {
 		cancel_requested: false,
 		timeout_at: null,
 		cancel_deadline_at: null,
+		redeliver_at: null,
 	};
-	return moved(task, next, "retried", `manual retry as attempt ${next.attempt}`, [{ type: "request_dispatch" }], {
+	return moved(task, next, "retried", `manual retry as attempt ${next.attempt}`, [{ type: "offer", attempt: next.attempt }], {
 		reset_attempts: resetAttempts,
 	});
 }
@@ -215,9 +251,10 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 		version: 1,
 		timeout_at: null,
 		cancel_deadline_at: null,
+		redeliver_at: null,
 	};
 	const message = scheduled ? `created; scheduled for ${task.run_at}` : "created";
-	const effects: Effect[] = scheduled ? [] : [{ type: "request_dispatch" }];
+	const effects: Effect[] = scheduled ? [] : [{ type: "offer", attempt: 1 }];
 	return { ok: true, task, effects, note: { type: "created", from_status: null, to_status: task.status, message, data: null } };
 }
 
@@ -228,21 +265,38 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 	}
 	switch (event.type) {
 		case "dispatch": {
-			if (task.status !== "PENDING") {
-				return reject("CONFLICT", `dispatch needs PENDING; task is ${task.status}`);
+			if (task.status !== "PENDING" || task.attempt !== event.attempt) {
+				return reject("STALE_ATTEMPT", `a turn for attempt ${event.attempt} is stale (task is ${task.status}, attempt ${task.attempt})`);
 			}
-			if (task.attempt !== event.attempt) {
-				return reject("STALE_ATTEMPT", `a turn for attempt ${event.attempt} came while attempt ${task.attempt} waits`);
-			}
-			const next = { ...task, status: "QUEUED" as const, queued_at: iso(ctx.now) };
+			const next = { ...task, status: "QUEUED" as const, queued_at: iso(ctx.now), redeliver_at: ctx.now + REDELIVER_AFTER_MS };
 			return moved(task, next, "queued", `attempt ${task.attempt} queued`, [{ type: "enqueue", attempt: task.attempt }]);
+		}
+		case "redeliver": {
+			if (task.status !== "QUEUED" || task.attempt !== event.attempt) {
+				return reject("STALE_ATTEMPT", `attempt ${event.attempt} is not waiting in the queue`);
+			}
+			// The resource does not change (same version, no new history row): only the message
+			// goes out again, and the note says so in the task's events.
+			const waited = Math.round((ctx.now - Date.parse(task.queued_at ?? iso(ctx.now))) / 1000);
+			return {
+				ok: true,
+				task: { ...task, redeliver_at: ctx.now + REDELIVER_AFTER_MS },
+				effects: [{ type: "enqueue", attempt: task.attempt }],
+				note: {
+					type: "redelivered",
+					from_status: "QUEUED",
+					to_status: "QUEUED",
+					message: `attempt ${task.attempt} not started ${waited} s after it was queued; its message was sent again`,
+					data: null,
+				},
+			};
 		}
 		case "wake": {
 			if (task.status !== "SCHEDULED") {
 				return reject("CONFLICT", `wake needs SCHEDULED; task is ${task.status}`);
 			}
 			const next = { ...task, status: "PENDING" as const };
-			return moved(task, next, "due", `run_at ${task.run_at} reached`, [{ type: "request_dispatch" }]);
+			return moved(task, next, "due", `run_at ${task.run_at} reached`, [{ type: "offer", attempt: task.attempt }]);
 		}
 		case "start": {
 			if (task.status !== "QUEUED" || task.attempt !== event.attempt) {
@@ -253,6 +307,7 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 				status: "PROCESSING",
 				started_at: iso(ctx.now),
 				timeout_at: ctx.now + task.timeout_seconds * 1000,
+				redeliver_at: null,
 			};
 			return moved(task, next, "started", `attempt ${task.attempt} started`);
 		}
@@ -290,7 +345,8 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 			if (task.status !== "PROCESSING" || !task.cancel_requested) {
 				return reject("CONFLICT", "no soft cancel is waiting to escalate");
 			}
-			return cancel(task, "hard", undefined, ctx);
+			const how = `soft cancel not acknowledged by its grace deadline: attempt ${task.attempt} stopped as a hard cancel`;
+			return moved(task, canceled(task, ctx.now, how), "canceled", how, [], { mode: "hard", escalated: true });
 		}
 		case "retry":
 			return retry(task, event.reset_attempts);
@@ -319,6 +375,9 @@ export function deadlines(task: TaskRecord, purgeAfterMs: number): { at: number;
 	const due: { at: number; event: TaskEvent | "purge" }[] = [];
 	if (task.status === "SCHEDULED" && task.run_at) {
 		due.push({ at: Date.parse(task.run_at), event: { type: "wake" } });
+	}
+	if (task.status === "QUEUED" && task.redeliver_at) {
+		due.push({ at: task.redeliver_at, event: { type: "redeliver", attempt: task.attempt } });
 	}
 	if (task.status === "PROCESSING" && task.timeout_at !== null) {
 		due.push({ at: task.timeout_at, event: { type: "timeout", attempt: task.attempt } });

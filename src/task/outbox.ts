@@ -1,29 +1,28 @@
 /**
- * What the task's projections have yet to receive: the queue message for a QUEUED attempt and
- * the D1 history snapshot. Stored with the task in the same transaction; flushed right after
- * and retried from the alarm. Acknowledgements stay in memory and ride along with the next
- * write: after an eviction a flush may repeat, which both receivers tolerate (the consumer's
- * start is fenced by attempt, the history write by version).
+ * What the task's receivers have yet to acknowledge: a list of pending deliveries with one
+ * flusher and one backoff (DESIGN § Effects and the outbox). Stored with the task in the same
+ * row and transaction as the commit that owes them; flushed right after and retried from the
+ * alarm. Every receiver is idempotent by (task_id, attempt) or (task_id, version), so a repeated
+ * delivery is harmless: acknowledgements stay in memory and ride along with the next write, and
+ * after an eviction a delivery may go twice.
  */
-import { historyDb } from "../history/db";
-import { saveTaskSnapshot } from "../history/tasks";
+import { dispatcherFor } from "../dispatch";
+import type { HistorySnapshot, Offer } from "../dispatch/protocol";
 import { count } from "../usage";
 import { backoffMs } from "./retry";
 import { isTerminal, type TaskRecord, toPublicTask } from "./task";
 
+/** `offer`, `release`, `enqueue` are keyed by attempt; `history` by the task version it owes. */
+export type Delivery =
+	| { kind: "offer" | "release" | "enqueue"; key: string; attempt: number; tries: number; retry_at: number }
+	| { kind: "history"; key: string; version: number; tries: number; retry_at: number };
+
+export type DeliveryKind = Delivery["kind"];
+
 export interface Outbox {
-	/** The attempt whose queue message has not been sent yet. */
-	enqueue_attempt: number | null;
-	/** When the current attempt's message was last sent. */
-	enqueued_at: number;
-	/** The task version D1 has acknowledged. */
+	deliveries: Delivery[];
+	/** The highest task version history (D1) has acknowledged. */
 	history_version: number;
-	/** Earliest time the next history write may go (coalescing). */
-	history_due_at: number;
-	last_history_write_at: number;
-	committed_at: number;
-	failures: number;
-	retry_at: number | null;
 }
 
 export interface TaskQueueMessage {
@@ -32,107 +31,169 @@ export interface TaskQueueMessage {
 	attempt: number;
 }
 
-/** Intermediate states reach D1 at most once a second per task; creation and the end at once. */
-const HISTORY_COALESCE_MS = 1_000;
-/** If the immediate flush has not cleared the outbox by then, the alarm retries it. */
-const SAFETY_MS = 5_000;
-const OUTBOX_BACKOFF = { baseMs: 1_000, factor: 2, capMs: 60_000 };
 /**
- * A message the queue accepted but never delivered (sent to the dead-letter queue after the
- * consumer's retries, or lost) would leave the task QUEUED for ever: after this long without a
- * start, the attempt is sent again. A late original is harmless, the start is fenced.
+ * An unacknowledged state reaches history by itself only this long after its commit: an offer
+ * or a release normally carries it first, so a task that ends quickly costs no separate write,
+ * and a stream of intermediate states is written once per interval, not once per state.
  */
-const REDELIVER_AFTER_MS = 15 * 60_000;
+export const HISTORY_DELAY_MS = 5_000;
+/** A delivery due now is flushed at once; if that flush never finishes, the alarm tries again then. */
+export const SAFETY_MS = 5_000;
+const OUTBOX_BACKOFF = { baseMs: 1_000, factor: 2, capMs: 60_000 };
 
 export function emptyOutbox(): Outbox {
-	return {
-		enqueue_attempt: null,
-		enqueued_at: 0,
-		history_version: 0,
-		history_due_at: 0,
-		last_history_write_at: 0,
-		committed_at: 0,
-		failures: 0,
-		retry_at: null,
-	};
+	return { deliveries: [], history_version: 0 };
 }
 
 /**
- * Creation and the end go to D1 at once. An intermediate state waits a coalescing interval, so a
- * task that starts and finishes within it is written twice (created, finished), not three
- * times: at D1's price per row and index entry that is most of a task's cost. A write already
- * waiting keeps its turn, so a stream of progress reports cannot postpone it for ever.
+ * A stored outbox. One written before deliveries were a list (a field per destination) owes
+ * its unsent queue message and a history write, so local state from older builds still drains.
  */
-export function scheduleHistoryWrite(outbox: Outbox, record: TaskRecord, now: number): void {
-	const urgent = outbox.history_version === 0 || isTerminal(record.status);
-	const alreadyWaiting = record.version - 1 > outbox.history_version && outbox.history_due_at > now;
-	if (urgent) {
-		outbox.history_due_at = now;
-	} else if (!alreadyWaiting) {
-		outbox.history_due_at = Math.max(now, outbox.last_history_write_at) + HISTORY_COALESCE_MS;
+export function readOutbox(stored: Outbox | { enqueue_attempt?: number | null; history_version?: number }): Outbox {
+	if ("deliveries" in stored) {
+		return stored;
 	}
-	outbox.committed_at = now;
+	const outbox: Outbox = { deliveries: [], history_version: stored.history_version ?? 0 };
+	if (typeof stored.enqueue_attempt === "number") {
+		owe(outbox, "enqueue", stored.enqueue_attempt, 0);
+	}
+	outbox.deliveries.push({ kind: "history", key: "history", version: outbox.history_version + 1, tries: 0, retry_at: 0 });
+	return outbox;
 }
 
-function enqueuePending(outbox: Outbox, record: TaskRecord): boolean {
-	return outbox.enqueue_attempt !== null && record.status === "QUEUED" && record.attempt === outbox.enqueue_attempt;
+/** Owes `kind` for `attempt`, due now; a delivery already owed for that attempt keeps its place and backoff. */
+export function owe(outbox: Outbox, kind: Exclude<DeliveryKind, "history">, attempt: number, now: number): void {
+	const key = `${kind}:${attempt}`;
+	if (!outbox.deliveries.some((d) => d.key === key)) {
+		outbox.deliveries.push({ kind, key, attempt, tries: 0, retry_at: now });
+	}
 }
 
-function historyPending(outbox: Outbox, record: TaskRecord): boolean {
-	return record.version > outbox.history_version;
+/**
+ * Every commit owes its version to history. At once when the task is terminal, or when history
+ * has never seen it and no offer carries it (created SCHEDULED); otherwise after
+ * HISTORY_DELAY_MS. A write already waiting keeps its turn, so newer states cannot postpone it.
+ */
+export function oweHistory(outbox: Outbox, record: TaskRecord, now: number): void {
+	if (record.version <= outbox.history_version) {
+		return;
+	}
+	const carried = outbox.deliveries.some((d) => d.kind === "offer");
+	const urgent = isTerminal(record.status) || (outbox.history_version === 0 && !carried);
+	const due = urgent ? now : now + HISTORY_DELAY_MS;
+	const waiting = outbox.deliveries.find((d) => d.kind === "history");
+	if (waiting?.kind === "history") {
+		waiting.version = record.version;
+		waiting.retry_at = Math.min(waiting.retry_at, due);
+	} else {
+		outbox.deliveries.push({ kind: "history", key: "history", version: record.version, tries: 0, retry_at: due });
+	}
 }
 
 /** When the alarm must look at the outbox again, or null when nothing is owed. */
-export function outboxDeadline(outbox: Outbox, record: TaskRecord): number | null {
-	if (!enqueuePending(outbox, record) && !historyPending(outbox, record)) {
-		return record.status === "QUEUED" ? outbox.enqueued_at + REDELIVER_AFTER_MS : null;
+export function outboxDeadline(outbox: Outbox, now: number): number | null {
+	if (outbox.deliveries.length === 0) {
+		return null;
 	}
-	if (outbox.retry_at !== null) {
-		return outbox.retry_at;
-	}
-	// A coalesced write waits for its turn; anything due now is being flushed, and the safety
-	// deadline only catches a flush that never finished.
-	if (!enqueuePending(outbox, record) && outbox.history_due_at > outbox.committed_at) {
-		return outbox.history_due_at;
-	}
-	return outbox.committed_at + SAFETY_MS;
+	return Math.min(...outbox.deliveries.map((d) => (d.retry_at > now ? d.retry_at : now + SAFETY_MS)));
 }
 
-export async function flushOutbox(env: Env, stored: { record: TaskRecord; outbox: Outbox }, now: number): Promise<void> {
-	const { outbox } = stored;
-	let failed = false;
-	if (outbox.enqueue_attempt !== null && !enqueuePending(outbox, stored.record)) {
-		outbox.enqueue_attempt = null;
-	}
-	if (stored.record.status === "QUEUED" && outbox.enqueue_attempt === null && now >= outbox.enqueued_at + REDELIVER_AFTER_MS) {
-		console.warn("taskplane: attempt still not started; sending it again", stored.record.task_id, stored.record.attempt);
-		outbox.enqueue_attempt = stored.record.attempt;
-	}
-	if (enqueuePending(outbox, stored.record)) {
-		const record = stored.record;
-		const message: TaskQueueMessage = { task_id: record.task_id, tenant: record.tenant, attempt: record.attempt };
+function acknowledgeHistory(outbox: Outbox, version: number): void {
+	outbox.history_version = Math.max(outbox.history_version, version);
+	outbox.deliveries = outbox.deliveries.filter((d) => d.kind !== "history" || d.version > outbox.history_version);
+}
+
+function settle(outbox: Outbox, delivery: Delivery): void {
+	outbox.deliveries = outbox.deliveries.filter((d) => d !== delivery);
+}
+
+const snapshotOf = (record: TaskRecord): HistorySnapshot => ({ tenant: record.tenant, task: toPublicTask(record) });
+
+function offerOf(record: TaskRecord): Offer {
+	return {
+		tenant: record.tenant,
+		task_id: record.task_id,
+		namespace: record.namespace,
+		task_type: record.task_type,
+		task_name: record.task_name,
+		priority: record.priority,
+		attempt: record.attempt,
+		created_at: Date.parse(record.created_at),
+		snapshot: snapshotOf(record),
+	};
+}
+
+/** The live task and its outbox; `record` may be replaced while a flush runs (a grant commits). */
+export interface FlushTarget {
+	record: TaskRecord;
+	outbox: Outbox;
+}
+
+/**
+ * Sends every delivery that is due, in the order owed; a failure backs that delivery off and
+ * the rest go on. A granted offer calls `granted(attempt)`, which applies the machine's
+ * `dispatch` event. Never throws for a receiver's failure.
+ */
+export async function flushOutbox(env: Env, target: FlushTarget, now: number, granted: (attempt: number) => void): Promise<void> {
+	for (const delivery of [...target.outbox.deliveries]) {
+		const releasePending = target.outbox.deliveries.some((d) => d.kind === "release");
+		// A release carries the latest snapshot and acknowledges it: history need not go alone.
+		if (delivery.retry_at > now || (delivery.kind === "history" && releasePending)) {
+			continue;
+		}
 		try {
-			await env.TASK_QUEUE.send(message, { contentType: "json" });
-			// A message is written, read and deleted: three billable operations.
-			count("queue_operations", 3);
-			outbox.enqueue_attempt = null;
-			outbox.enqueued_at = now;
+			await deliver(env, target, delivery, granted);
 		} catch (error) {
-			console.warn("taskplane: queue send failed; the alarm will retry", record.task_id, error);
-			failed = true;
+			delivery.tries += 1;
+			delivery.retry_at = now + Math.max(250, backoffMs(delivery.tries, Math.random, OUTBOX_BACKOFF));
+			console.warn(`taskplane: ${delivery.kind} delivery failed; the alarm will retry`, target.record.task_id, error);
 		}
 	}
-	if (historyPending(outbox, stored.record) && outbox.history_due_at <= now) {
-		const record = stored.record;
-		try {
-			count("d1_rows_written", await saveTaskSnapshot(historyDb(env.DB), record.tenant, toPublicTask(record)));
-			outbox.history_version = Math.max(outbox.history_version, record.version);
-			outbox.last_history_write_at = now;
-		} catch (error) {
-			console.warn("taskplane: history write failed; the alarm will retry", record.task_id, error);
-			failed = true;
+}
+
+async function deliver(env: Env, target: FlushTarget, delivery: Delivery, granted: (attempt: number) => void): Promise<void> {
+	const { outbox } = target;
+	const record = target.record;
+	const dispatcher = dispatcherFor(env, record.tenant, record.namespace);
+	switch (delivery.kind) {
+		case "offer": {
+			// An attempt that no longer waits (cancelled, already granted) has nothing to ask for.
+			const waits = record.status === "PENDING" && record.attempt === delivery.attempt;
+			const answer = waits ? await dispatcher.offer(offerOf(record)) : null;
+			settle(outbox, delivery);
+			if (answer?.granted) {
+				granted(delivery.attempt);
+			}
+			return;
+		}
+		case "release": {
+			const snapshot = snapshotOf(record);
+			await dispatcher.release({ tenant: record.tenant, task_id: record.task_id, attempt: delivery.attempt, snapshot });
+			settle(outbox, delivery);
+			acknowledgeHistory(outbox, snapshot.task.version);
+			return;
+		}
+		case "enqueue": {
+			if (record.status === "QUEUED" && record.attempt === delivery.attempt) {
+				const message: TaskQueueMessage = { task_id: record.task_id, tenant: record.tenant, attempt: record.attempt };
+				await env.TASK_QUEUE.send(message, { contentType: "json" });
+				// A message is written, read and deleted: three billable operations.
+				count("queue_operations", 3);
+			}
+			settle(outbox, delivery);
+			return;
+		}
+		case "history": {
+			const snapshot = snapshotOf(record);
+			if (snapshot.task.version > outbox.history_version) {
+				await dispatcher.record(snapshot);
+			}
+			acknowledgeHistory(outbox, snapshot.task.version);
+			return;
+		}
+		default: {
+			const unknown: never = delivery;
+			throw new Error(`unhandled delivery ${JSON.stringify(unknown)}`);
 		}
 	}
-	outbox.failures = failed ? outbox.failures + 1 : 0;
-	outbox.retry_at = failed ? now + Math.max(250, backoffMs(outbox.failures, Math.random, OUTBOX_BACKOFF)) : null;
 }

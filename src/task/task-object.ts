@@ -1,8 +1,9 @@
 /**
  * TaskObject: one Durable Object per task, the single writer of its state. Every change is
  * `transition()` applied and stored in one synchronous transaction together with its history
- * note and the outbox (what D1 and the queue have yet to receive); the outbox is then flushed
- * at once and, where that fails, from the alarm with backoff.
+ * note, the outbox (what the dispatcher, the queue and history have yet to acknowledge) and the
+ * alarm that will retry it; the outbox is then flushed and, where that fails, retried from the
+ * alarm with backoff. An object killed mid-flush still owes its deliveries and has its alarm.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Grantee } from "../dispatch/protocol";
@@ -14,6 +15,7 @@ import {
 	createTask,
 	deadlines,
 	type Effect,
+	holdsTurnFor,
 	type MachineContext,
 	type NewTask,
 	type TaskEvent,
@@ -21,7 +23,7 @@ import {
 	type TransitionNote,
 	transition,
 } from "./machine";
-import { emptyOutbox, flushOutbox, outboxDeadline, scheduleHistoryWrite } from "./outbox";
+import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory } from "./outbox";
 import { type ItemError, type Task, type TaskProgress, type TaskRecord, toPublicTask } from "./task";
 import { type StoredTask, type TaskEventEntry, TaskStorage } from "./task-storage";
 
@@ -67,8 +69,10 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		const first = createTask(spec, this.machineContext(now));
 		this.stored = { record: first.task, transitions: [], outbox: emptyOutbox(), fingerprint };
 		this.commit(first.task, first.note, first.effects, now);
-		await this.flush();
-		return { ok: true, task: toPublicTask(this.require().record), created: true };
+		// The answer waits for no receiver: the commit holds the offer and the alarm that retries
+		// it, so the flush runs after the caller has its PENDING task.
+		this.flushInBackground();
+		return { ok: true, task: toPublicTask(first.task), created: true };
 	}
 
 	async get(): Promise<Task | null> {
@@ -144,19 +148,24 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 	 * or already, QUEUED or PROCESSING that attempt; false tells the dispatcher to free the slot.
 	 */
 	async grant(attempt: number): Promise<boolean> {
-		const answer = await this.apply({ type: "dispatch", attempt });
-		return answer.ok ? true : this.holdsTurnNow(attempt);
+		count("do_requests");
+		const stored = this.load();
+		if (!stored) {
+			return false;
+		}
+		// Committed with its queue message owed and the alarm armed; the dispatcher does not wait
+		// for the send.
+		if (this.applyNow({ type: "dispatch", attempt }, Date.now()).ok) {
+			this.flushInBackground();
+		}
+		return holdsTurnFor(this.require().record, attempt);
 	}
 
 	/** Reconciliation (Grantee): true while the task is QUEUED or PROCESSING `attempt`. */
 	async holdsTurn(attempt: number): Promise<boolean> {
 		count("do_requests");
-		return this.holdsTurnNow(attempt);
-	}
-
-	private holdsTurnNow(attempt: number): boolean {
-		const record = this.load()?.record;
-		return !!record && record.attempt === attempt && (record.status === "QUEUED" || record.status === "PROCESSING");
+		const stored = this.load();
+		return !!stored && holdsTurnFor(stored.record, attempt);
 	}
 
 	/**
@@ -219,42 +228,46 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 	}
 
 	/**
-	 * Stores the new state, its history note and the outbox in one transaction. Effects that
-	 * are decisions (a dispatch grant) are applied before the write, so a chain such as
-	 * created → queued costs one row.
+	 * Stores the new state, its history note, the deliveries it owes and the alarm that retries
+	 * them in one atomic write: nothing between `save` and `arm` awaits.
 	 */
 	private commit(record: TaskRecord, note: TransitionNote | null, effects: Effect[], now: number): void {
 		const stored = this.require();
 		const before = stored.record;
-		const at = new Date(now).toISOString();
-		const notes = note ? [note] : [];
-		let current = record;
-		const pending = [...effects];
-		while (pending.length > 0) {
-			const effect = pending.shift() as Effect;
-			if (effect.type === "enqueue") {
-				stored.outbox.enqueue_attempt = effect.attempt;
-				continue;
-			}
-			const grant: TaskEvent | null = current.status === "PENDING" ? { type: "dispatch", attempt: current.attempt } : null;
-			const granted = grant ? transition(current, grant, this.machineContext(now)) : null;
-			if (granted?.ok) {
-				current = granted.task;
-				if (granted.note) {
-					notes.push(granted.note);
-				}
-				pending.push(...granted.effects);
-			}
+		for (const effect of effects) {
+			this.owe(stored, effect, now);
 		}
-		scheduleHistoryWrite(stored.outbox, current, now);
-		stored.record = current;
-		const entries = notes.map((n) => ({ seq: this.nextSeq++, at, ...n }));
+		oweHistory(stored.outbox, record, now);
+		stored.record = record;
+		const at = new Date(now).toISOString();
+		const entries = note ? [{ seq: this.nextSeq++, at, ...note }] : [];
 		stored.transitions.push(...entries);
 		this.storage.save(stored);
-		this.live.changed(before, current, entries);
+		this.arm(stored, now);
+		this.flushAgain = true;
+		this.live.changed(before, record, entries);
 	}
 
-	/** Single-flight: a flush asked for while one runs makes that one go round again. */
+	/** The one place effects are handled: a new effect nobody handles does not compile. */
+	private owe(stored: StoredTask, effect: Effect, now: number): void {
+		switch (effect.type) {
+			case "offer":
+			case "release":
+			case "enqueue":
+				owe(stored.outbox, effect.type, effect.attempt, now);
+				return;
+			default: {
+				const unknown: never = effect;
+				throw new Error(`unhandled effect ${JSON.stringify(unknown)}`);
+			}
+		}
+	}
+
+	private flushInBackground(): void {
+		this.flush().catch((error: unknown) => console.error("taskplane: flush failed; the alarm will retry", error));
+	}
+
+	/** Single-flight: a commit made while a flush runs makes that flush go round again. */
 	private flush(now?: number): Promise<void> {
 		this.flushAgain = true;
 		if (!this.flushing) {
@@ -266,8 +279,11 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 						if (!stored) {
 							return;
 						}
-						await flushOutbox(this.env, stored, now ?? Date.now());
-						await this.arm(stored);
+						const at = now ?? Date.now();
+						await flushOutbox(this.env, stored, at, (attempt) => this.applyNow({ type: "dispatch", attempt }, Date.now()));
+					}
+					if (this.stored) {
+						this.arm(this.stored, Date.now());
 					}
 				} finally {
 					this.flushing = null;
@@ -277,20 +293,22 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		return this.flushing;
 	}
 
-	private async arm(stored: StoredTask): Promise<void> {
+	/**
+	 * Arms the alarm at the earliest of the machine's deadlines and the outbox's retries. Armed
+	 * exactly: leaving an earlier, obsolete alarm in place would not save its write (it re-arms
+	 * when it fires) and would add an invocation.
+	 */
+	private arm(stored: StoredTask, now: number): void {
 		const times = deadlines(stored.record, this.purgeAfterMs()).map((d) => d.at);
-		const outboxAt = outboxDeadline(stored.outbox, stored.record);
+		const outboxAt = outboxDeadline(stored.outbox, now);
 		if (outboxAt !== null) {
 			times.push(outboxAt);
 		}
 		const next = times.length > 0 ? Math.min(...times) : null;
-		// Armed exactly at the earliest deadline: leaving an earlier, obsolete alarm in place
-		// would not save its write (it re-arms when it fires) and would add an invocation.
-		if (next === this.armedAt) {
-			return;
+		if (next !== this.armedAt) {
+			this.armedAt = next;
+			this.storage.armAlarm(next);
 		}
-		this.armedAt = next;
-		await this.storage.setAlarm(next);
 	}
 
 	private load(): StoredTask | null {

@@ -4,7 +4,7 @@
  */
 import { count } from "../usage";
 import type { TransitionNote } from "./machine";
-import type { Outbox } from "./outbox";
+import { type Outbox, readOutbox } from "./outbox";
 import type { TaskRecord } from "./task";
 
 export interface TaskEventEntry extends Partial<TransitionNote> {
@@ -60,7 +60,12 @@ export class TaskStorage {
 		}
 		const transitions = JSON.parse(row.transitions) as TaskEventEntry[];
 		const lastLog = this.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM log").one().seq ?? 0;
-		const stored = { record: JSON.parse(row.record), transitions, outbox: JSON.parse(row.outbox), fingerprint: row.fingerprint };
+		const stored = {
+			record: JSON.parse(row.record),
+			transitions,
+			outbox: readOutbox(JSON.parse(row.outbox)),
+			fingerprint: row.fingerprint,
+		};
 		return { stored, lastSeq: Math.max(lastLog, transitions.at(-1)?.seq ?? 0) };
 	}
 
@@ -96,13 +101,18 @@ export class TaskStorage {
 			.map((row) => ({ seq: row.seq, at: row.at, type: "log", message: row.message, data: row.data ? JSON.parse(row.data) : null }));
 	}
 
-	/** The one alarm, set to `at` or cleared; each change is billed as a row written. */
-	async setAlarm(at: number | null): Promise<void> {
-		if (at === null) {
-			await this.storage.deleteAlarm();
-		} else {
-			await this.storage.setAlarm(at);
-		}
+	/**
+	 * The one alarm, set to `at` or cleared; each change is billed as a row written. Not awaited
+	 * on purpose: called right after `save()` with no `await` between, the alarm commits in the
+	 * same atomic write as the row (SQLite-backed objects coalesce every write made without an
+	 * intervening await, alarm included, into one implicit transaction:
+	 * https://developers.cloudflare.com/durable-objects/api/storage-api/ and
+	 * https://blog.cloudflare.com/durable-objects-easy-fast-correct-choose-three/#write-coalescing).
+	 * A failed storage write resets the object, so the rejection is only logged here.
+	 */
+	armAlarm(at: number | null): void {
+		const change = at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at);
+		change.catch((error: unknown) => console.error("taskplane: could not arm the alarm", at, error));
 		count("do_rows_written");
 	}
 

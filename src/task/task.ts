@@ -71,9 +71,11 @@ export interface TaskRecord extends Task {
 	tenant: string;
 	timeout_at: number | null;
 	cancel_deadline_at: number | null;
+	/** While QUEUED: when the attempt's message is sent again if nothing has started it. */
+	redeliver_at: number | null;
 }
 
 export function toPublicTask(record: TaskRecord): Task {
-	const { tenant: _tenant, timeout_at: _timeout, cancel_deadline_at: _cancel, ...task } = record;
+	const { tenant: _tenant, timeout_at: _timeout, cancel_deadline_at: _cancel, redeliver_at: _redeliver, ...task } = record;
 	return task;
 }
