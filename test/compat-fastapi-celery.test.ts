@@ -4,9 +4,10 @@
  * in GET /tasks/ as ACTIVE, then gone once it has finished.
  */
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { TAGS } from "../src/api/compat/shared";
 import { call, createTask, documentedPaths, pollUntil } from "./compat-helpers";
+import { flushHistory, holdQueue, runAttempt } from "./helpers";
 
 interface DemoStatus {
 	task_id: string;
@@ -20,6 +21,10 @@ interface LiveList {
 
 const status = (id: string) => call<DemoStatus>("GET", `/tasks/${id}`).then((r) => r.body);
 const TERMINAL = ["SUCCESS", "FAILURE", "REVOKED"];
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
 
 describe("FastAPI + Celery demo", () => {
 	it("POST /tasks/ queues a message; the client polls to SUCCESS and finds it in GET /messages/", async () => {
@@ -42,25 +47,27 @@ describe("FastAPI + Celery demo", () => {
 	});
 
 	it("POST /tasks/slow shows in GET /tasks/ as ACTIVE while it runs, STARTED on its own route, and leaves the list when done", async () => {
+		// The test is the consumer: it delivers the attempt itself, so it knows when the task runs.
+		holdQueue();
 		const created = await call<DemoStatus & { message: string }>("POST", "/tasks/slow?duration=2");
 		expect(created.status).toBe(202);
 		expect(created.body).toMatchObject({ status: "PENDING", message: "Slow task enqueued for 2 seconds" });
 		const id = created.body.task_id;
+		const run = runAttempt(id);
 
 		await pollUntil(
 			() => status(id),
 			(s) => s.status === "STARTED",
+			1_500,
 		);
-		const live = await pollUntil(
-			() => call<LiveList>("GET", "/tasks/").then((r) => r.body),
-			(l) => l.tasks.some((t) => t.task_id === id && t.status === "ACTIVE"),
-		);
+		// The list reads history; the running state is written there now, not after the coalescing delay.
+		await flushHistory(id);
+		const live = (await call<LiveList>("GET", "/tasks/")).body;
+		expect(live.tasks).toContainEqual(expect.objectContaining({ task_id: id, status: "ACTIVE" }));
 		expect(live.total).toBeGreaterThanOrEqual(1);
 
-		const done = await pollUntil(
-			() => status(id),
-			(s) => TERMINAL.includes(s.status),
-		);
+		await run;
+		const done = await status(id);
 		expect(done).toEqual({ task_id: id, status: "SUCCESS", result: { slept_seconds: 2 } });
 		const after = await call<LiveList>("GET", "/tasks");
 		expect(after.body.tasks.map((t) => t.task_id)).not.toContain(id);

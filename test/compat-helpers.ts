@@ -25,8 +25,12 @@ export async function createTask(body: Record<string, unknown>): Promise<Task> {
 	return res.body;
 }
 
-/** Polls `read` until `done` holds, as a client polling with backoff would (no fixed sleeps). */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeout = 15_000): Promise<T> {
+/**
+ * Polls `read` until `done` holds, as a client polling with backoff would (no fixed sleeps).
+ * The default wait stays inside vitest's 5 s test timeout, so a slow run fails with this
+ * assertion rather than a bare timeout.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeout = 4_000): Promise<T> {
 	let last: T | undefined;
 	await vi.waitFor(
 		async () => {

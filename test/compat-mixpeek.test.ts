@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { TAGS } from "../src/api/compat/shared";
 import type { Task } from "../src/task/task";
 import { call, createTask, documentedPaths, pollUntil } from "./compat-helpers";
+import { createClaimedTask, flushHistory } from "./helpers";
 
 interface MixpeekList {
 	results: Task[];
@@ -42,11 +43,12 @@ describe("Mixpeek", () => {
 
 	it("accepts the rest of its status enum as filters: IN_PROGRESS is PROCESSING, lifecycle words select nothing", async () => {
 		const namespace = `mx-${crypto.randomUUID().slice(0, 8)}`;
-		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 3 }, namespace });
-		await pollUntil(
-			() => list({ status: "IN_PROGRESS", namespace }).then((r) => r.body.results.map((t) => t.task_id)),
-			(ids) => ids.includes(task.task_id),
-		);
+		// Running (claimed by the test), and its PROCESSING state written to history now rather
+		// than after the coalescing delay.
+		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3 }, namespace });
+		await flushHistory(task.task_id);
+		const running = await list({ status: "IN_PROGRESS", namespace });
+		expect(running.body.results.map((t) => t.task_id)).toEqual([task.task_id]);
 		for (const word of ["ARCHIVED", "DRAFT", "UNKNOWN", "SKIPPED", "ACTIVE", "SUSPENDED"]) {
 			const none = await list({ status: word, namespace });
 			expect(none.status).toBe(200);

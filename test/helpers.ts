@@ -48,7 +48,7 @@ export async function taskEvents(taskId: string): Promise<TaskEventEntry[]> {
  * Polls the task's object (not the API: a GET of a terminal task writes KV, which some tests
  * must not do) until the task satisfies `check`; real queue work is asynchronous.
  */
-export async function waitForTask(taskId: string, check: (task: Task) => boolean, timeout = 10_000): Promise<Task> {
+export async function waitForTask(taskId: string, check: (task: Task) => boolean, timeout = 4_000): Promise<Task> {
 	const stub = taskStub(taskId);
 	return vi.waitFor(
 		async () => {

@@ -20,8 +20,6 @@ import {
 	TENANT,
 	taskEvents,
 	taskStub,
-	waitForStatus,
-	waitForTask,
 } from "./helpers";
 
 afterEach(() => {

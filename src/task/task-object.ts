@@ -48,6 +48,8 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 	private armedAt: number | null = null;
 	private flushing: Promise<void> | null = null;
 	private flushAgain = false;
+	/** An alarm fired early (tests) flushes as of the deadline it stood for; 0 when none. */
+	private flushAsOf = 0;
 	/** Open `/stream` readers; in memory only, fed after each commit and log line. */
 	private readonly live = new LiveFeed();
 
@@ -268,8 +270,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 	}
 
 	/** Single-flight: a commit made while a flush runs makes that flush go round again. */
-	private flush(now?: number): Promise<void> {
+	private flush(asOf = 0): Promise<void> {
 		this.flushAgain = true;
+		this.flushAsOf = Math.max(this.flushAsOf, asOf);
 		if (!this.flushing) {
 			this.flushing = (async () => {
 				try {
@@ -279,14 +282,15 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 						if (!stored) {
 							return;
 						}
-						const at = now ?? Date.now();
-						await flushOutbox(this.env, stored, at, (attempt) => this.applyNow({ type: "dispatch", attempt }, Date.now()));
+						const now = Math.max(Date.now(), this.flushAsOf);
+						await flushOutbox(this.env, stored, now, (attempt) => this.applyNow({ type: "dispatch", attempt }, Date.now()));
 					}
 					if (this.stored) {
 						this.arm(this.stored, Date.now());
 					}
 				} finally {
 					this.flushing = null;
+					this.flushAsOf = 0;
 				}
 			})();
 		}
