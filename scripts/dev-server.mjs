@@ -63,9 +63,9 @@ async function waitForHealth(url, child, timeoutMs) {
 
 /**
  * Starts `wrangler dev` on state already in `persistTo` (see applyMigrations) and resolves once
- * /health answers. Output goes to `logFile`.
+ * /health answers. Output goes to `logFile`. `config`: another wrangler config than wrangler.toml.
  */
-export async function startDevServer({ ports, persistTo, logFile, logLevel = "info", timeoutMs = 90_000 }) {
+export async function startDevServer({ ports, persistTo, logFile, logLevel = "info", timeoutMs = 90_000, config }) {
 	mkdirSync(persistTo, { recursive: true });
 	const port = await freePort(ports[0], ports[1]);
 	// The inspector defaults to 9229, which another wrangler on this machine may hold.
@@ -74,6 +74,9 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
 	args.push("--persist-to", persistTo, "--var", "ENVIRONMENT:development", "--log-level", logLevel);
 	args.push("--show-interactive-dev-session=false");
+	if (config) {
+		args.push("--config", config);
+	}
 	// Its own process group, so stop() can end wrangler and the workerd it starts together.
 	// A private dev registry: the shared one (~/.wrangler/registry) reloads this worker mid-request
 	// whenever any other `wrangler dev` on the machine starts or stops (POSTs then answer 503).
