@@ -10,12 +10,16 @@ declare module "vitest" {
 	}
 }
 
-/** Starts `wrangler dev` (ports 8810-8819) on a fresh state folder; wrangler's log stays in /tmp. */
+/**
+ * Starts `wrangler dev` (ports 8810-8819, or E2E_PORTS=from-to when several checkouts test at once)
+ * on a fresh state folder; wrangler's log stays in /tmp.
+ */
 export default async function setup(project: TestProject) {
 	const state = mkdtempSync(path.join(tmpdir(), "taskplane-e2e-"));
 	const logFile = `${state}.log`;
 	applyMigrations(state);
-	const server = await startDevServer({ ports: [8810, 8819], persistTo: state, logFile });
+	const [from, to] = (process.env.E2E_PORTS ?? "8810-8819").split("-").map(Number);
+	const server = await startDevServer({ ports: [from ?? 8810, to ?? 8819], persistTo: state, logFile });
 	console.log(`e2e: wrangler dev at ${server.url}, log in ${logFile}`);
 	project.provide("baseUrl", server.url);
 	return async () => {
