@@ -142,5 +142,6 @@ describe("the README flow against wrangler dev", () => {
 		expect(waiting.status).toBe("PENDING");
 		expect((await call("POST", `/v1/namespaces/${ns}/resume`)).body).toMatchObject({ paused: false });
 		await waitFor(held.task_id, (t) => t.status === "COMPLETED");
-	});
+		// Four 2 s tasks one after another, each waited for at most 40 s: the test's own bound is above both.
+	}, 90_000);
 });
