@@ -157,7 +157,8 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		if (limits.rate_limits) {
 			this.buckets.reset();
 		}
-		await this.listInHistory(next);
+		// The limits hold already; a failed listing is retried the next time the object starts.
+		await this.listInHistory(next).catch((error) => console.warn("taskplane: could not list a namespace in D1", namespace, error));
 		await this.grantNext();
 		return this.status(tenant, namespace);
 	}
