@@ -70,16 +70,16 @@ export function owe(outbox: Outbox, kind: Exclude<DeliveryKind, "history">, atte
 }
 
 /**
- * Every commit owes its version to history. At once when the task is terminal, or when history
- * has never seen it and no offer carries it (created SCHEDULED); otherwise after
- * HISTORY_DELAY_MS. A write already waiting keeps its turn, so newer states cannot postpone it.
+ * Every commit owes its version to history. At once when the task is terminal, or when it is
+ * created with no offer to carry it (created SCHEDULED); otherwise after HISTORY_DELAY_MS. A
+ * write already waiting keeps its turn, so newer states cannot postpone it.
  */
 export function oweHistory(outbox: Outbox, record: TaskRecord, now: number): void {
 	if (record.version <= outbox.history_version) {
 		return;
 	}
 	const carried = outbox.deliveries.some((d) => d.kind === "offer");
-	const urgent = isTerminal(record.status) || (outbox.history_version === 0 && !carried);
+	const urgent = isTerminal(record.status) || (record.version === 1 && !carried);
 	const due = urgent ? now : now + HISTORY_DELAY_MS;
 	const waiting = outbox.deliveries.find((d) => d.kind === "history");
 	if (waiting?.kind === "history") {

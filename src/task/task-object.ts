@@ -23,7 +23,7 @@ import {
 	type TransitionNote,
 	transition,
 } from "./machine";
-import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory } from "./outbox";
+import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory, SAFETY_MS } from "./outbox";
 import { type ItemError, type Task, type TaskProgress, type TaskRecord, toPublicTask } from "./task";
 import { type StoredTask, type TaskEventEntry, TaskStorage } from "./task-storage";
 
@@ -245,7 +245,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		const entries = note ? [{ seq: this.nextSeq++, at, ...note }] : [];
 		stored.transitions.push(...entries);
 		this.storage.save(stored);
-		this.arm(stored, now);
+		this.arm(stored, now, true);
 		this.flushAgain = true;
 		this.live.changed(before, record, entries);
 	}
@@ -298,18 +298,23 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 	}
 
 	/**
-	 * Arms the alarm at the earliest of the machine's deadlines and the outbox's retries. Armed
-	 * exactly: leaving an earlier, obsolete alarm in place would not save its write (it re-arms
-	 * when it fires) and would add an invocation.
+	 * Arms the alarm at the earliest of the machine's deadlines and the outbox's retries. After a
+	 * flush it is armed exactly: an earlier, obsolete alarm left in place would not save its
+	 * write (it re-arms when it fires) and would add an invocation. At a commit, an alarm already
+	 * armed within the safety window is kept: a commit's deliveries are flushed at once and the
+	 * flush re-arms exactly, so moving the alarm a few seconds later would be a write for nothing
+	 * (a task that ends within seconds of its creation keeps its first alarm until it is done).
 	 */
-	private arm(stored: StoredTask, now: number): void {
+	private arm(stored: StoredTask, now: number, atCommit = false): void {
 		const times = deadlines(stored.record, this.purgeAfterMs()).map((d) => d.at);
 		const outboxAt = outboxDeadline(stored.outbox, now);
 		if (outboxAt !== null) {
 			times.push(outboxAt);
 		}
 		const next = times.length > 0 ? Math.min(...times) : null;
-		if (next !== this.armedAt) {
+		const armed = this.armedAt;
+		const keep = atCommit && armed !== null && next !== null && armed >= now && armed <= Math.min(next, now + SAFETY_MS);
+		if (next !== armed && !keep) {
 			this.armedAt = next;
 			this.storage.armAlarm(next);
 		}

@@ -10,16 +10,18 @@ declare module "vitest" {
 	}
 }
 
-/**
- * Starts `wrangler dev` (ports 8810-8819, or E2E_PORTS=from-to when several checkouts test at once)
- * on a fresh state folder; wrangler's log stays in /tmp.
- */
+/** `E2E_PORTS=8840-8849` moves the server elsewhere, so suites run side by side do not share a range. */
+function portRange(): [number, number] {
+	const [from, to] = (process.env.E2E_PORTS ?? "8810-8819").split("-").map(Number);
+	return [from ?? 8810, to ?? from ?? 8819];
+}
+
+/** Starts `wrangler dev` (ports 8810-8819 unless E2E_PORTS says) on a fresh state folder; wrangler's log stays in /tmp. */
 export default async function setup(project: TestProject) {
 	const state = mkdtempSync(path.join(tmpdir(), "taskplane-e2e-"));
 	const logFile = `${state}.log`;
 	applyMigrations(state);
-	const [from, to] = (process.env.E2E_PORTS ?? "8810-8819").split("-").map(Number);
-	const server = await startDevServer({ ports: [from ?? 8810, to ?? 8819], persistTo: state, logFile });
+	const server = await startDevServer({ ports: portRange(), persistTo: state, logFile });
 	console.log(`e2e: wrangler dev at ${server.url}, log in ${logFile}`);
 	project.provide("baseUrl", server.url);
 	return async () => {
