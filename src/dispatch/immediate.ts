@@ -13,7 +13,8 @@ export class ImmediateDispatcher implements Dispatcher {
 	constructor(private readonly env: Env) {}
 
 	/**
-	 * Granted at once. The snapshot is written on the way so the task shows in lists early, but a
+	 * Granted at once, except a pull offer: it waits for a worker's claim, which this interim
+	 * dispatcher has no ready set to serve. The snapshot is written on the way so the task shows in lists early, but a
 	 * failed write does not refuse the turn: the task's outbox still owes that version to history.
 	 */
 	async offer(offer: Offer): Promise<OfferAnswer> {
@@ -21,6 +22,9 @@ export class ImmediateDispatcher implements Dispatcher {
 			await this.write(offer.snapshot);
 		} catch (error) {
 			console.warn("taskplane: history write with an offer failed; the task still owes it", offer.task_id, error);
+		}
+		if (offer.execution === "pull") {
+			return { granted: false, waiting: { reason: "worker", since: new Date().toISOString() } };
 		}
 		return { granted: true };
 	}
