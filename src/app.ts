@@ -19,6 +19,7 @@ import { useBrowserProtections } from "./api/security";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
+import { registerWorkerRoutes } from "./api/workers";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -68,6 +69,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerMessageRoutes(app);
 	registerTaskTypes(app);
 	registerNamespaceRoutes(app);
+	registerWorkerRoutes(app);
 	registerMetrics(app);
 	registerCompatRoutes(app);
 	registerApiKeyRoutes(app);

@@ -9,15 +9,18 @@
  * never grant past the limit; the grants themselves (`TaskObject.grant`) then go out in parallel.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { AttemptLease, AttemptRunner } from "../execute/protocol";
 import { historyDb } from "../history/db";
 import { listNamespace } from "../history/namespaces";
 import { saveTaskSnapshots } from "../history/tasks";
 import { taskStub } from "../task/stub";
 import { count } from "../usage";
+import { type ClaimAnswer, type ClaimRequest, pickClaimable } from "./claims";
 import { GroupCommit } from "./group-commit";
 import { DEFAULT_LIMITS, type NamespaceLimits, rateLimitOf, TypeBuckets } from "./limits";
-import { type NamespaceConfig, NamespaceStorage, type ReadyTask, type Slot } from "./namespace-storage";
+import { type ClaimableTask, type NamespaceConfig, NamespaceStorage, type ReadyTask, type Slot } from "./namespace-storage";
 import type { Dispatcher, HistorySnapshot, Offer, OfferAnswer, Release, Waiting } from "./protocol";
+import { type WorkerInfo, WorkerRegistry } from "./workers";
 
 /** A slot nobody released for this long is checked with its task (`holdsTurn`), then every as long again. */
 export const RECONCILE_AFTER_MS = 5 * 60_000;
@@ -41,6 +44,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	private readonly storage: NamespaceStorage;
 	private readonly buckets = new TypeBuckets();
 	private readonly history: GroupCommit;
+	private readonly workers = new WorkerRegistry();
 	private current: NamespaceConfig | null;
 	/** The alarm time set, as far as this instance knows (undefined: not read yet). */
 	private armedAt: number | null | undefined;
@@ -64,6 +68,9 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		const config = this.identify(offer.tenant, offer.namespace);
 		// The answer does not wait for D1: a failed write is the task's to repeat with a later version.
 		this.history.add(offer.snapshot).catch(() => undefined);
+		if (offer.execution === "pull") {
+			return this.offerClaimable(offer, config, now);
+		}
 		const slot = this.storage.slot(offer.task_id);
 		if (slot && slot.attempt >= offer.attempt) {
 			return { granted: true };
@@ -106,8 +113,49 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		count("do_requests");
 		const freed = this.storage.freeSlot(release.task_id, release.attempt);
 		const unqueued = this.storage.removeReady(release.task_id, release.attempt);
+		this.storage.removeClaimable(release.task_id, release.attempt);
+		this.workers.released(release.task_id);
 		const written = this.history.add(release.snapshot);
 		await Promise.all([freed || unqueued ? this.grantNext() : null, written]);
+		if (freed) {
+			this.workers.wake();
+		}
+	}
+
+	/**
+	 * A worker's claim: up to `max` matching pull tasks in order (priority, then age), within
+	 * max_concurrency, the rate limits and pause, each moved to PROCESSING by its task
+	 * (`claimAttempt`) with a fresh token and lease. When nothing can be claimed the claim is
+	 * held open up to `wait_ms` and answers as soon as something can (an offer, a freed slot, a
+	 * resume, a token back); empty when the wait runs out.
+	 */
+	async claim(request: ClaimRequest): Promise<ClaimAnswer> {
+		count("do_requests");
+		this.identify(request.tenant, request.namespace);
+		this.workers.seen(request.worker_id, request, this.now());
+		const deadline = this.now() + request.wait_ms;
+		for (;;) {
+			const now = this.now();
+			const picked = pickClaimable(this.storage, this.buckets, this.require(), request, now);
+			if (picked.tasks.length > 0) {
+				const handed = await this.hand(request, picked.tasks);
+				if (handed.leases.length > 0 || handed.unreachable) {
+					return { tasks: handed.leases };
+				}
+				// Every pick was refused (cancelled meanwhile): those are gone, so look again.
+				continue;
+			}
+			if (now >= deadline) {
+				return { tasks: [] };
+			}
+			await this.workers.wait(request.worker_id, Math.min(deadline, picked.next_token_at ?? deadline), now);
+		}
+	}
+
+	/** The workers that claimed here recently, most recently seen first. */
+	async listWorkers(namespace: string): Promise<WorkerInfo[]> {
+		count("do_requests");
+		return this.workers.list(namespace, this.now());
 	}
 
 	async record(snapshot: HistorySnapshot): Promise<void> {
@@ -119,6 +167,10 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	async waiting(taskId: string): Promise<Waiting> {
 		count("do_requests");
 		const now = this.now();
+		const claimable = this.storage.claimableTask(taskId);
+		if (claimable && this.current) {
+			return this.waitingOf(claimable, this.current, now);
+		}
 		const task = this.storage.readyTask(taskId);
 		if (!task || !this.current) {
 			return { reason: "dispatching", since: new Date(now).toISOString() };
@@ -132,7 +184,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		const oldest = this.storage.oldestOffer();
 		return {
 			namespace,
-			ready: this.storage.readyCount(),
+			ready: this.storage.readyCount() + this.storage.claimableCount(),
 			running: this.storage.running(),
 			oldest_wait_seconds: oldest === null ? 0 : Math.max(0, Math.round((this.now() - oldest) / 100) / 10),
 			max_concurrency: config.max_concurrency,
@@ -160,6 +212,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		// The limits hold already; a failed listing is retried the next time the object starts.
 		await this.listInHistory(next).catch((error) => console.warn("taskplane: could not list a namespace in D1", namespace, error));
 		await this.grantNext();
+		this.workers.wake();
 		return this.status(tenant, namespace);
 	}
 
@@ -179,6 +232,77 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		}
 		await this.grantNext();
 		await this.armReconcile();
+		this.workers.wake();
+	}
+
+	/** A pull task waits for a claim: it never takes a slot from an offer. */
+	private async offerClaimable(offer: Offer, config: NamespaceConfig, now: number): Promise<OfferAnswer> {
+		const slot = this.storage.slot(offer.task_id);
+		if (slot && slot.attempt < offer.attempt && this.storage.freeSlot(offer.task_id, slot.attempt)) {
+			// A new attempt's offer means the old attempt's release was lost on the way.
+			this.workers.released(offer.task_id);
+			await this.grantNext();
+		}
+		const known = this.storage.claimableTask(offer.task_id);
+		const claimed = slot !== undefined && slot.attempt >= offer.attempt;
+		let task: ClaimableTask | undefined = known;
+		if (!claimed && !(known && known.attempt >= offer.attempt)) {
+			task = {
+				task_id: offer.task_id,
+				attempt: offer.attempt,
+				priority: offer.priority,
+				created_at: offer.created_at,
+				task_type: offer.task_type,
+				task_name: offer.task_name,
+				offered_at: now,
+			};
+			this.storage.addClaimable(task);
+			this.workers.wake();
+		}
+		// A claimed attempt's offer repeated (its outbox retried) is not granted either: the claim was its turn.
+		return { granted: false, waiting: task ? this.waitingOf(task, config, now) : { reason: "worker", since: iso(now) } };
+	}
+
+	/**
+	 * Hands each picked task to its object (`claimAttempt`). A refusal (cancelled, or no longer
+	 * PENDING) frees the slot; an unreachable task is put back first in line, since whether it
+	 * took the claim is unknown (if it did, its lease expires and it is offered again).
+	 */
+	private async hand(request: ClaimRequest, tasks: ClaimableTask[]): Promise<{ leases: AttemptLease[]; unreachable: boolean }> {
+		await this.armReconcile();
+		const config = this.require();
+		const runner = { lease_ms: request.lease_ms, runner: request.worker_id };
+		const answers = await Promise.all(
+			tasks.map((task) =>
+				claimAttemptOf(this.env, config.tenant, task.task_id)
+					.claimAttempt(task.attempt, runner)
+					.catch((error: unknown) => {
+						console.warn("taskplane: claim could not reach its task; it waits again", task.task_id, error);
+						return null;
+					}),
+			),
+		);
+		const leases: AttemptLease[] = [];
+		let freed = false;
+		let unreachable = false;
+		answers.forEach((answer, i) => {
+			const task = tasks[i] as ClaimableTask;
+			if (answer?.ok) {
+				this.workers.claimed(request.worker_id, task.task_id);
+				leases.push(answer.lease);
+				return;
+			}
+			freed = this.storage.freeSlot(task.task_id, task.attempt) || freed;
+			if (answer === null) {
+				unreachable = true;
+				this.storage.addClaimable(task);
+			}
+		});
+		if (freed) {
+			await this.grantNext();
+			this.workers.wake();
+		}
+		return { leases, unreachable };
 	}
 
 	private async reconcile(slot: Slot, now: number): Promise<void> {
@@ -258,8 +382,10 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		return accepted ? false : this.storage.freeSlot(task.task_id, task.attempt);
 	}
 
-	private waitingOf(task: ReadyTask, config: NamespaceConfig, now: number): Waiting {
-		const position = this.storage.position(task);
+	/** Why a ready task (or a claimable one: then `worker` once nothing else holds it) waits. */
+	private waitingOf(task: ReadyTask | ClaimableTask, config: NamespaceConfig, now: number): Waiting {
+		const claimable = "task_name" in task;
+		const position = claimable ? this.storage.claimPosition(task) : this.storage.position(task);
 		if (config.paused) {
 			return { reason: "paused", since: iso(Math.max(task.offered_at, config.paused_since ?? 0)), position };
 		}
@@ -269,7 +395,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		if (!this.buckets.has(rateLimitOf(config, task.task_type), task.task_type, now)) {
 			return { reason: "rate_limit", since: iso(task.offered_at), position };
 		}
-		return { reason: "dispatching", since: iso(task.offered_at), position };
+		return { reason: claimable ? "worker" : "dispatching", since: iso(task.offered_at), position };
 	}
 
 	/** The stored configuration, created with the defaults the first time the namespace is seen. */
@@ -342,3 +468,8 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The task's runner-side RPC (src/execute/protocol.ts), which its TaskObject implements. */
+function claimAttemptOf(env: Env, tenant: string, taskId: string): Pick<AttemptRunner, "claimAttempt"> {
+	return taskStub(env, tenant, taskId) as unknown as Pick<AttemptRunner, "claimAttempt">;
+}

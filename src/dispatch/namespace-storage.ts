@@ -18,6 +18,17 @@ export interface ReadyTask {
 	offered_at: number;
 }
 
+/** A pull task waiting for a worker's claim (DESIGN § Execution): never granted as a queue turn. */
+export interface ClaimableTask extends ReadyTask {
+	task_name: string;
+}
+
+/** Which claimable tasks a claim takes: by name or by type (either matches); neither given, any. */
+export interface ClaimFilter {
+	task_names?: readonly string[];
+	task_types?: readonly string[];
+}
+
 export interface Slot {
 	task_id: string;
 	attempt: number;
@@ -44,6 +55,10 @@ const SCHEMA = [
 	`CREATE TABLE IF NOT EXISTS running (
 		task_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, task_type TEXT NOT NULL, granted_at INTEGER NOT NULL,
 		checked_at INTEGER NOT NULL) WITHOUT ROWID`,
+	`CREATE TABLE IF NOT EXISTS claimable (
+		task_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, priority INTEGER NOT NULL, created_at INTEGER NOT NULL,
+		task_type TEXT NOT NULL, task_name TEXT NOT NULL, offered_at INTEGER NOT NULL) WITHOUT ROWID`,
+	"CREATE INDEX IF NOT EXISTS claimable_order ON claimable (priority DESC, created_at, task_id)",
 	"CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
 ];
 
@@ -53,6 +68,7 @@ export class NamespaceStorage {
 	/** Counted once from storage, then kept in step: every offer, grant and release reads them. */
 	private runningCount: number;
 	private readySize: number;
+	private claimableSize: number;
 	/** Ready tasks per type: a new offer goes straight to a slot only when none of its type waits. */
 	private readonly readyByType = new Map<string, number>();
 
@@ -62,6 +78,7 @@ export class NamespaceStorage {
 		}
 		this.runningCount = this.one<{ n: number }>("SELECT count(*) AS n FROM running")?.n ?? 0;
 		this.readySize = 0;
+		this.claimableSize = this.one<{ n: number }>("SELECT count(*) AS n FROM claimable")?.n ?? 0;
 		for (const row of this.exec<{ task_type: string; n: number }>("SELECT task_type, count(*) AS n FROM ready GROUP BY task_type")) {
 			this.readyByType.set(row.task_type, row.n);
 			this.readySize += row.n;
@@ -106,6 +123,10 @@ export class NamespaceStorage {
 		return this.readySize;
 	}
 
+	claimableCount(): number {
+		return this.claimableSize;
+	}
+
 	readyOfType(taskType: string): number {
 		return this.readyByType.get(taskType) ?? 0;
 	}
@@ -143,8 +164,71 @@ export class NamespaceStorage {
 		return (ahead?.n ?? 0) + 1;
 	}
 
+	/** Epoch ms the longest-waiting task (ready or claimable) was offered, or null when none waits. */
 	oldestOffer(): number | null {
-		return this.one<{ at: number | null }>("SELECT min(offered_at) AS at FROM ready")?.at ?? null;
+		const ready = this.one<{ at: number | null }>("SELECT min(offered_at) AS at FROM ready")?.at ?? null;
+		const claimable = this.one<{ at: number | null }>("SELECT min(offered_at) AS at FROM claimable")?.at ?? null;
+		return ready === null ? claimable : claimable === null ? ready : Math.min(ready, claimable);
+	}
+
+	claimableTask(taskId: string): ClaimableTask | undefined {
+		return this.one<ClaimableTask & Record<string, SqlStorageValue>>("SELECT * FROM claimable WHERE task_id = ?", taskId);
+	}
+
+	/** 1-based place of a claimable task among the claimable ones. */
+	claimPosition(task: ClaimableTask): number {
+		const ahead = this.one<{ n: number }>(
+			`SELECT count(*) AS n FROM claimable WHERE priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND task_id < ?)))`,
+			task.priority,
+			task.priority,
+			task.created_at,
+			task.created_at,
+			task.task_id,
+		);
+		return (ahead?.n ?? 0) + 1;
+	}
+
+	/** The next claimable task in order that `filter` matches and whose type is not in `skip`. */
+	nextClaimable(filter: ClaimFilter, skip: ReadonlySet<string>): ClaimableTask | undefined {
+		const names = filter.task_names ?? [];
+		const types = filter.task_types ?? [];
+		const list = (values: readonly unknown[]) => values.map(() => "?").join(", ");
+		const match = [names.length > 0 ? `task_name IN (${list(names)})` : null, types.length > 0 ? `task_type IN (${list(types)})` : null]
+			.filter(Boolean)
+			.join(" OR ");
+		const where = [match ? `(${match})` : null, skip.size > 0 ? `task_type NOT IN (${list([...skip])})` : null].filter(Boolean);
+		const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+		return this.one<ClaimableTask & Record<string, SqlStorageValue>>(
+			`SELECT * FROM claimable ${clause} ${ORDER} LIMIT 1`,
+			...names,
+			...types,
+			...skip,
+		);
+	}
+
+	addClaimable(task: ClaimableTask): void {
+		if (!this.claimableTask(task.task_id)) {
+			this.claimableSize += 1;
+		}
+		this.write(
+			"INSERT OR REPLACE INTO claimable (task_id, attempt, priority, created_at, task_type, task_name, offered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			task.task_id,
+			task.attempt,
+			task.priority,
+			task.created_at,
+			task.task_type,
+			task.task_name,
+			task.offered_at,
+		);
+	}
+
+	/** Removes the task from the claimable set if it waits there for `attempt` or an earlier one. */
+	removeClaimable(taskId: string, attempt: number): boolean {
+		const removed = this.write("DELETE FROM claimable WHERE task_id = ? AND attempt <= ?", taskId, attempt) > 0;
+		if (removed) {
+			this.claimableSize -= 1;
+		}
+		return removed;
 	}
 
 	addReady(task: ReadyTask): void {

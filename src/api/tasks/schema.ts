@@ -16,9 +16,9 @@ export const NamespaceName = z
 
 export const WaitingSchema = z
 	.object({
-		reason: z.enum(["concurrency", "rate_limit", "paused", "dispatching"]).openapi({
+		reason: z.enum(["concurrency", "rate_limit", "paused", "dispatching", "worker"]).openapi({
 			description:
-				"concurrency: the namespace's max_concurrency slots are all held; rate_limit: the task type's bucket is empty; paused: the namespace is paused; dispatching: the dispatcher has not seen (or is just granting) the task",
+				"concurrency: the namespace's max_concurrency slots are all held; rate_limit: the task type's bucket is empty; paused: the namespace is paused; dispatching: the dispatcher has not seen (or is just granting) the task; worker: a pull task waits for a worker's claim",
 		}),
 		since: z.string().openapi({ format: "date-time" }),
 		position: z.number().int().optional().openapi({ description: "1-based place in the namespace's ready set" }),
