@@ -4,21 +4,18 @@
  * per window, so D1 — one database, one writer — sees a few large writes instead of one per
  * task change.
  *
- * The window: flushes are themselves rate-limited by a token bucket (FLUSHES). While the
- * namespace is quiet a snapshot goes at once (a token is there), so a lone task waits one D1
- * round trip, as it would alone. Under load the bucket is empty and a flush goes every WINDOW_MS,
- * or as soon as MAX_BUFFERED snapshots wait. 400 ms keeps a new task visible in lists well
- * within a second and adds at most that to a release's answer (the task is already settled in
- * its object); at a namespace's bench rate (~50–100 tasks/s, two or three snapshots each) one
- * flush carries 40–100 snapshots: about 0.02–0.05 D1 round trips per task. 100 bounds a batch.
+ * The window: at most one flush per WINDOW_MS, the first at once. While the namespace is quiet a
+ * snapshot therefore goes straight away (a lone task waits one D1 round trip, as it would alone);
+ * under load a flush goes every WINDOW_MS, or as soon as MAX_BUFFERED snapshots wait. 400 ms
+ * keeps a new task visible in lists well within a second and adds at most that to a release's
+ * answer (the task is already settled in its object); at a namespace's bench rate (~50–100
+ * tasks/s, two or three snapshots each) one flush carries 40–100 snapshots: about 0.02–0.05 D1
+ * round trips per task. 100 bounds a batch.
  */
-import { take } from "../auth/token-bucket";
 import type { HistorySnapshot } from "./protocol";
 
 export const MAX_BUFFERED = 100;
 export const WINDOW_MS = 400;
-/** One flush per window in the long run; a few at once after a quiet spell. */
-const FLUSHES = { perSecond: 1000 / WINDOW_MS, burst: 4 };
 
 interface Waiter {
 	resolve(): void;
@@ -29,7 +26,8 @@ export class GroupCommit {
 	private buffer = new Map<string, HistorySnapshot>();
 	private waiters: Waiter[] = [];
 	private timer: ReturnType<typeof setTimeout> | null = null;
-	private flushes: { tokens: number; at: number } | null = null;
+	/** Epoch ms the last flush went. */
+	private lastFlushAt = Number.NEGATIVE_INFINITY;
 
 	/** `write` stores the snapshots in one round trip; it throws when D1 refuses them. */
 	constructor(private readonly write: (snapshots: HistorySnapshot[]) => Promise<void>) {}
@@ -44,9 +42,8 @@ export class GroupCommit {
 		if (this.buffer.size >= MAX_BUFFERED) {
 			void this.flush();
 		} else if (!this.timer) {
-			const token = take(this.flushes, 1, FLUSHES, Date.now());
-			this.flushes = token.bucket;
-			this.timer = setTimeout(() => void this.flush(), token.granted > 0 ? 0 : WINDOW_MS);
+			const wait = Math.max(0, this.lastFlushAt + WINDOW_MS - Date.now());
+			this.timer = setTimeout(() => void this.flush(), wait);
 		}
 		return written;
 	}
@@ -59,6 +56,7 @@ export class GroupCommit {
 		}
 		const snapshots = [...this.buffer.values()];
 		const waiters = this.waiters;
+		this.lastFlushAt = Date.now();
 		this.buffer = new Map();
 		this.waiters = [];
 		if (snapshots.length === 0) {
