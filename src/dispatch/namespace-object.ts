@@ -9,7 +9,7 @@
  * never grant past the limit; the grants themselves (`TaskObject.grant`) then go out in parallel.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AttemptLease, AttemptRunner } from "../execute/protocol";
+import type { AttemptLease } from "../execute/protocol";
 import { historyDb } from "../history/db";
 import { listNamespace } from "../history/namespaces";
 import { saveTaskSnapshots } from "../history/tasks";
@@ -274,7 +274,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		const runner = { lease_ms: request.lease_ms, runner: request.worker_id };
 		const answers = await Promise.all(
 			tasks.map((task) =>
-				claimAttemptOf(this.env, config.tenant, task.task_id)
+				taskStub(this.env, config.tenant, task.task_id)
 					.claimAttempt(task.attempt, runner)
 					.catch((error: unknown) => {
 						console.warn("taskplane: claim could not reach its task; it waits again", task.task_id, error);
@@ -468,8 +468,3 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** The task's runner-side RPC (src/execute/protocol.ts), which its TaskObject implements. */
-function claimAttemptOf(env: Env, tenant: string, taskId: string): Pick<AttemptRunner, "claimAttempt"> {
-	return taskStub(env, tenant, taskId) as unknown as Pick<AttemptRunner, "claimAttempt">;
-}

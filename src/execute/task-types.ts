@@ -3,6 +3,8 @@
  * longest matching prefix (`etl.` → `etl`), else `other`. Types carry the defaults a task of
  * that kind gets when the create request leaves them out.
  */
+import type { ExecutionMode } from "./protocol";
+
 export interface TaskTypeDefinition {
 	type: string;
 	display: string;
@@ -15,6 +17,8 @@ export interface TaskTypeDefinition {
 	 * per-type rate limits); a namespace may override it. None by default: unlimited.
 	 */
 	rate_limit?: { per_second: number; burst: number };
+	/** Who runs tasks of this type; when absent, builtin if a handler is compiled in for the name, else pull. */
+	execution?: ExecutionMode;
 }
 
 export const DEFAULT_MAX_RETRIES = 3;
