@@ -9,7 +9,7 @@
  * never grant past the limit; the grants themselves (`TaskObject.grant`) then go out in parallel.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AttemptLease } from "../execute/protocol";
+import type { AttemptLease, LeaseAnswer } from "../execute/protocol";
 import { historyDb } from "../history/db";
 import { listNamespace } from "../history/namespaces";
 import { saveTaskSnapshots } from "../history/tasks";
@@ -272,7 +272,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		await this.armReconcile();
 		const config = this.require();
 		const runner = { lease_ms: request.lease_ms, runner: request.worker_id };
-		const answers = await Promise.all(
+		const answers: (LeaseAnswer | null)[] = await Promise.all(
 			tasks.map((task) =>
 				taskStub(this.env, config.tenant, task.task_id)
 					.claimAttempt(task.attempt, runner)
