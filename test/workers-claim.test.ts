@@ -163,13 +163,21 @@ describe("a claimed attempt", () => {
 		const [lease] = await claim({ namespace: ns, lease_seconds: 5 });
 		expect(lease?.task_id).toBe(task.task_id);
 
-		const after = await fireAlarmsUntil(taskStub(task.task_id), (t) => t?.status !== "PROCESSING", 10);
-		expect(after).toMatchObject({ status: "SCHEDULED", error_code: "LEASE_EXPIRED", attempt: 1 });
+		const stub = taskStub(task.task_id);
+		const after = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING", 10);
+		expect(after).toMatchObject({ status: "SCHEDULED", error_code: "LEASE_EXPIRED", attempt: 2, retry_count: 1 });
 		await vi.waitFor(async () => expect(await (await api(`/v1/namespaces/${ns}`)).json()).toMatchObject({ running: 0 }), {
 			timeout: 10_000,
 			interval: 20,
 		});
 		expect((await report(lease as AttemptLease, "heartbeat")).status).toBe(409);
+
+		// Past its backoff the task offers its next attempt, and the next claim takes it with a new token.
+		await fireAlarmsUntil(stub, (t) => t?.status === "PENDING", 10);
+		await readyCount(ns, 1);
+		const [again] = await claim({ namespace: ns });
+		expect(again).toMatchObject({ task_id: task.task_id, attempt: 2 });
+		expect(again?.token).not.toBe(lease?.token);
 		const events = await taskEvents(task.task_id);
 		expect(events.some((e) => JSON.stringify(e).includes("LEASE_EXPIRED"))).toBe(true);
 	});
