@@ -4,12 +4,14 @@
  * token reports; a tasks:work key claims but cannot create; a lease that runs out fails the
  * attempt and frees its slot.
  */
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { namespaceStub } from "../src/dispatch";
 import type { WorkerInfo } from "../src/dispatch/workers";
 import type { AttemptLease } from "../src/execute/protocol";
 import type { Task } from "../src/task/task";
 import { issueKey, send } from "./auth-helpers";
-import { api, createTask, fireAlarmsUntil, holdQueue, postJson, readTask, taskEvents, taskStub } from "./helpers";
+import { api, createTask, fireAlarmsUntil, holdQueue, postJson, readTask, TENANT, taskEvents, taskStub } from "./helpers";
 
 vi.setConfig({ testTimeout: 60_000 });
 afterEach(() => vi.restoreAllMocks());
@@ -120,6 +122,20 @@ describe("claim", () => {
 		});
 		const task = await createPull(ns);
 		expect((await held).map((t) => t.task_id)).toEqual([task.task_id]);
+	});
+
+	it("an abandoned claim (its worker disconnected) answers empty and leaves the next task for others", async () => {
+		holdQueue();
+		const ns = uniqueNs("gone");
+		const stub = namespaceStub(env, TENANT, ns);
+		const request = { tenant: TENANT, namespace: ns, worker_id: "gone", claim_id: crypto.randomUUID(), max: 1, lease_ms: 60_000 };
+		const held = stub.claim({ ...request, wait_ms: 30_000 });
+		await vi.waitFor(async () => expect(await workers(ns)).toMatchObject([{ worker_id: "gone", polling: true }]));
+		await stub.abandonClaim(request.claim_id);
+		expect(await held).toEqual({ tasks: [] });
+		const task = await createPull(ns);
+		await readyCount(ns, 1);
+		expect((await claim({ namespace: ns })).map((t) => t.task_id)).toEqual([task.task_id]);
 	});
 
 	it("answers an empty list once wait_seconds pass with nothing ready", async () => {

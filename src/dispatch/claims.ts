@@ -13,6 +13,8 @@ export interface ClaimRequest extends ClaimFilter {
 	namespace: string;
 	/** Who claims: shown in `GET /v1/workers` and in each task's events. */
 	worker_id: string;
+	/** Names this claim, so its caller can abandon it (`abandonClaim`) when the worker disconnects. */
+	claim_id: string;
 	/** At most this many tasks (1–100). */
 	max: number;
 	/** Each claimed attempt's lease (ms). */

@@ -135,6 +135,9 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		this.workers.seen(request.worker_id, request, this.now());
 		const deadline = this.now() + request.wait_ms;
 		for (;;) {
+			if (this.workers.isAbandoned(request.claim_id, true)) {
+				return { tasks: [] };
+			}
 			const now = this.now();
 			const picked = pickClaimable(this.storage, this.buckets, this.require(), request, now);
 			if (picked.tasks.length > 0) {
@@ -148,8 +151,17 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 			if (now >= deadline) {
 				return { tasks: [] };
 			}
-			await this.workers.wait(request.worker_id, Math.min(deadline, picked.next_token_at ?? deadline), now);
+			await this.workers.wait(request.worker_id, request.claim_id, Math.min(deadline, picked.next_token_at ?? deadline), now);
 		}
+	}
+
+	/**
+	 * The worker behind `claimId` disconnected while its claim was held: the claim answers empty
+	 * instead of taking a task that nobody would receive (which would then wait a whole lease).
+	 */
+	async abandonClaim(claimId: string): Promise<void> {
+		count("do_requests");
+		this.workers.abandon(claimId);
 	}
 
 	/** The workers that claimed here recently, most recently seen first. */

@@ -38,8 +38,10 @@ export class WorkerRegistry {
 	private readonly workers = new Map<string, WorkerEntry>();
 	/** task_id → the worker that claimed its running attempt. */
 	private readonly claimedBy = new Map<string, string>();
-	/** Open claims waiting for work: each is woken to look again. */
-	private readonly waiters = new Set<() => void>();
+	/** Open claims waiting for work, by claim id: each is woken to look again. */
+	private readonly waiters = new Map<string, () => void>();
+	/** Claims whose caller went away (the worker disconnected): they answer nothing and take nothing. */
+	private readonly abandoned = new Set<string>();
 
 	seen(workerId: string, filter: { task_names?: readonly string[]; task_types?: readonly string[] }, now: number): void {
 		const known = this.workers.get(workerId);
@@ -65,7 +67,7 @@ export class WorkerRegistry {
 	 * Holds a claim until `wake()` or `until` (epoch ms), whichever comes first. The worker counts
 	 * as seen for as long as it waits.
 	 */
-	async wait(workerId: string, until: number, now: number): Promise<void> {
+	async wait(workerId: string, claimId: string, until: number, now: number): Promise<void> {
 		const entry = this.workers.get(workerId);
 		if (entry) {
 			entry.polls += 1;
@@ -73,11 +75,11 @@ export class WorkerRegistry {
 		await new Promise<void>((resolve) => {
 			const done = () => {
 				clearTimeout(timer);
-				this.waiters.delete(done);
+				this.waiters.delete(claimId);
 				resolve();
 			};
 			const timer = setTimeout(done, Math.max(0, until - now));
-			this.waiters.add(done);
+			this.waiters.set(claimId, done);
 		});
 		if (entry) {
 			entry.polls -= 1;
@@ -87,9 +89,24 @@ export class WorkerRegistry {
 
 	/** Something a waiting claim might take has changed (an offer, a freed slot, a resume). */
 	wake(): void {
-		for (const waiter of [...this.waiters]) {
+		for (const waiter of [...this.waiters.values()]) {
 			waiter();
 		}
+	}
+
+	/** The caller of `claimId` went away: its claim must not take a task nobody would receive. */
+	abandon(claimId: string): void {
+		this.abandoned.add(claimId);
+		this.waiters.get(claimId)?.();
+	}
+
+	/** Whether the claim was abandoned; `finished` forgets it (the claim is answering). */
+	isAbandoned(claimId: string, finished = false): boolean {
+		const abandoned = this.abandoned.has(claimId);
+		if (finished) {
+			this.abandoned.delete(claimId);
+		}
+		return abandoned;
 	}
 
 	list(namespace: string, now: number): WorkerInfo[] {

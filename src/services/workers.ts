@@ -23,19 +23,32 @@ export interface ClaimInput {
 /** `GET /v1/workers` without a namespace asks at most this many of the tenant's namespaces. */
 export const MAX_NAMESPACES_LISTED = 100;
 
-/** Claims up to `max` (default 1) ready pull tasks, holding the request up to `wait_seconds` (default 0) when none is ready. */
-export function claimTasks(env: Env, caller: Caller, input: ClaimInput): Promise<ClaimAnswer> {
+/**
+ * Claims up to `max` (default 1) ready pull tasks, holding the request up to `wait_seconds`
+ * (default 0) when none is ready. `disconnected` aborts when the worker goes away (the
+ * `enable_request_signal` flag): a held claim is then abandoned, so it takes nothing.
+ */
+export async function claimTasks(env: Env, caller: Caller, input: ClaimInput, disconnected?: AbortSignal): Promise<ClaimAnswer> {
 	const namespace = input.namespace ?? "default";
-	return namespaceStub(env, caller.tenant, namespace).claim({
-		tenant: caller.tenant,
-		namespace,
-		worker_id: input.worker_id ?? caller.actor ?? "anonymous",
-		task_names: input.task_names,
-		task_types: input.task_types,
-		max: input.max ?? 1,
-		lease_ms: (input.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000,
-		wait_ms: (input.wait_seconds ?? 0) * 1000,
-	});
+	const stub = namespaceStub(env, caller.tenant, namespace);
+	const claimId = crypto.randomUUID();
+	const abandon = () => void stub.abandonClaim(claimId).catch(() => undefined);
+	disconnected?.addEventListener("abort", abandon, { once: true });
+	try {
+		return await stub.claim({
+			tenant: caller.tenant,
+			namespace,
+			claim_id: claimId,
+			worker_id: input.worker_id ?? caller.actor ?? "anonymous",
+			task_names: input.task_names,
+			task_types: input.task_types,
+			max: input.max ?? 1,
+			lease_ms: (input.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000,
+			wait_ms: (input.wait_seconds ?? 0) * 1000,
+		});
+	} finally {
+		disconnected?.removeEventListener("abort", abandon);
+	}
 }
 
 /** Recent claimers of one namespace, or of every namespace the tenant has used; most recently seen first. */

@@ -19,5 +19,5 @@ const route = createRoute({
 });
 
 export function registerClaimTasks(app: App) {
-	app.openapi(route, async (c) => c.json(await claimTasks(c.env, c.var.caller, c.req.valid("json")), 200));
+	app.openapi(route, async (c) => c.json(await claimTasks(c.env, c.var.caller, c.req.valid("json"), c.req.raw.signal), 200));
 }
