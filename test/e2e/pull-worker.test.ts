@@ -95,7 +95,7 @@ it("a worker killed mid-task loses its lease; another worker completes the task"
 	first.child.kill("SIGKILL");
 	await once(first.child, "exit");
 
-	startWorker({ NAMESPACE: namespace, LEASE_SECONDS: "5", WORKER_ID: "rescuer" });
+	const rescuer = startWorker({ NAMESPACE: namespace, LEASE_SECONDS: "5", WORKER_ID: "rescuer" });
 	const final = await vi.waitFor(
 		async () => {
 			const { body } = await call<Task>("GET", `/v1/tasks/${task.task_id}`);
@@ -104,7 +104,12 @@ it("a worker killed mid-task loses its lease; another worker completes the task"
 		},
 		{ timeout: 45_000, interval: 250 },
 	);
-	expect(final).toMatchObject({ attempt: 2, result: { echo: { n: 1 } } });
+	// Usually attempt 2; attempt 3 when the killed worker's open long-poll took attempt 2 first:
+	// wrangler dev does not tell the Worker that a client disconnected, so that claim is not
+	// abandoned and attempt 2's lease must run out too.
+	expect(final.attempt).toBeGreaterThanOrEqual(2);
+	expect(final.result).toEqual({ echo: { n: 1 } });
+	expect(rescuer.lines).toContain(`done ${task.task_id} ${final.attempt}`);
 	const events = await call<{ events: { type: string; message: string; data: unknown }[] }>("GET", `/v1/tasks/${task.task_id}/events`);
 	expect(JSON.stringify(events.body.events)).toContain("LEASE_EXPIRED");
 });
