@@ -114,21 +114,31 @@ export class TaskplaneWorker {
 	}
 
 	/**
-	 * Stops claiming and waits up to `shutdownGraceMs` for running attempts to finish and report;
-	 * any still running then are aborted and handed back unreported (their leases expire and
-	 * they run again). An open claim is abandoned: a task it takes on the way is handed back the same way.
+	 * Stops claiming and waits up to `shutdownGraceMs` for the open claim to answer (at most
+	 * `waitSeconds`) and for every attempt held, including what that claim brought, to finish and
+	 * report. Past the grace, the claim is dropped and running attempts are aborted and handed
+	 * back unreported: their leases expire and they run again elsewhere. (A dropped claim may
+	 * still take a task on the server, which then waits out its lease: hence waiting for it.)
 	 */
 	async stop() {
 		this.stopping = true;
-		this.claiming.abort();
 		this.slotFreed();
-		const finished = Promise.all([...this.active.values()].map((run) => run.done));
 		const grace = new AbortController();
-		await Promise.race([finished, sleep(this.shutdownGraceMs, grace.signal)]);
-		grace.abort();
-		for (const run of this.active.values()) {
-			run.controller.abort(new Error("worker stopped: handed back, its lease will expire"));
+		const expired = sleep(this.shutdownGraceMs, grace.signal).then(() => !grace.signal.aborted);
+		const drained = (async () => {
+			await this.loop;
+			while (this.active.size > 0) {
+				await Promise.all([...this.active.values()].map((run) => run.done));
+			}
+			return false;
+		})();
+		if (await Promise.race([drained, expired])) {
+			this.claiming.abort();
+			for (const run of this.active.values()) {
+				run.controller.abort(new Error("worker stopped: handed back, its lease will expire"));
+			}
 		}
+		grace.abort();
 		await this.loop;
 	}
 

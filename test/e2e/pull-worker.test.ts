@@ -63,7 +63,7 @@ it("a real TaskplaneWorker process completes 200 tasks, none twice", { timeout: 
 	for (let i = 0; i < 200; i += 20) {
 		tasks.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => createPull(namespace, i + j)))));
 	}
-	const { child, lines } = startWorker({ NAMESPACE: namespace, CONCURRENCY: "20", WORKER_ID: "e2e-200" });
+	const { child, lines } = startWorker({ NAMESPACE: namespace, CONCURRENCY: "20", WORKER_ID: "e2e-200", WAIT_SECONDS: "2" });
 
 	await vi.waitFor(() => expect(lines.filter((l) => l.startsWith("done ")).length).toBeGreaterThanOrEqual(200), {
 		timeout: 90_000,
@@ -90,7 +90,7 @@ it("a real TaskplaneWorker process completes 200 tasks, none twice", { timeout: 
 it("a worker killed mid-task loses its lease; another worker completes the task", { timeout: 60_000 }, async () => {
 	const namespace = `kill-${randomUUID().slice(0, 8)}`;
 	const task = await createPull(namespace, 1);
-	const first = startWorker({ NAMESPACE: namespace, LEASE_SECONDS: "5", HANG: "1", WORKER_ID: "doomed" });
+	const first = startWorker({ NAMESPACE: namespace, LEASE_SECONDS: "5", HANG: "1", WORKER_ID: "doomed", WAIT_SECONDS: "1" });
 	await vi.waitFor(() => expect(first.lines).toContain(`claimed ${task.task_id}`), { timeout: 20_000, interval: 100 });
 	first.child.kill("SIGKILL");
 	await once(first.child, "exit");
