@@ -113,3 +113,21 @@ it("a worker killed mid-task loses its lease; another worker completes the task"
 	const events = await call<{ events: { type: string; message: string; data: unknown }[] }>("GET", `/v1/tasks/${task.task_id}/events`);
 	expect(JSON.stringify(events.body.events)).toContain("LEASE_EXPIRED");
 });
+
+it("cancelling a task aborts its handler's signal; the task ends CANCELED", { timeout: 60_000 }, async () => {
+	const namespace = `cancel-${randomUUID().slice(0, 8)}`;
+	const task = await createPull(namespace, 1);
+	// A 6 s lease: a heartbeat every 2 s carries the cancel request to the handler.
+	const worker = startWorker({ NAMESPACE: namespace, LEASE_SECONDS: "6", HANG: "1", WORKER_ID: "cancellable", WAIT_SECONDS: "1" });
+	await vi.waitFor(() => expect(worker.lines).toContain(`claimed ${task.task_id}`), { timeout: 20_000, interval: 100 });
+	expect((await call("POST", `/v1/tasks/${task.task_id}/cancel`, {})).status).toBe(200);
+	const final = await vi.waitFor(
+		async () => {
+			const { body } = await call<Task>("GET", `/v1/tasks/${task.task_id}`);
+			expect(body.status).toBe("CANCELED");
+			return body;
+		},
+		{ timeout: 20_000, interval: 250 },
+	);
+	expect(final).toMatchObject({ attempt: 1, error_code: "CANCELED" });
+});
