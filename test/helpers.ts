@@ -2,6 +2,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, type MockInstance, vi } from "vitest";
+import { NamespaceObject } from "../src/dispatch/namespace-object";
+import type { Dispatcher } from "../src/dispatch/protocol";
 import type { LeaseAnswer } from "../src/execute/protocol";
 import worker from "../src/index";
 import type { Task, TaskStatus } from "../src/task/task";
@@ -68,6 +70,14 @@ export function waitForStatus(taskId: string, status: TaskStatus, timeout?: numb
 }
 
 /**
+ * A spy on what `dispatcherFor()` hands the task side, so a test can fail, hold or watch a
+ * dispatcher call. The one place that names the implementation: swap it here with it.
+ */
+export function spyOnDispatcher<M extends keyof Dispatcher>(method: M) {
+	return vi.spyOn(NamespaceObject.prototype, method);
+}
+
+/**
  * Keeps the task queue's messages from the runtime's own consumer, so a test decides when (and
  * whether) an attempt is delivered, with `deliverMessages`. The spy records what was sent;
  * `vi.restoreAllMocks()` (or `mockRestore()`) lets messages through again.
@@ -102,13 +112,12 @@ export async function runAttempt(taskId: string): Promise<Task> {
 }
 
 /**
- * Fires the alarm that runs a started builtin attempt's handler and waits for the attempt to
- * end. The runtime may have fired the alarm first: then its run is the one waited for.
+ * Waits for a started builtin attempt to end. The object armed its alarm for now when the
+ * attempt started and the runtime fires it; firing it from here as well could run it early for
+ * a later deadline (runDurableObjectAlarm fires whatever is armed), so the test only waits.
  */
 export async function finishBuiltinRun(taskId: string, timeout = 10_000): Promise<Task> {
-	const stub = taskStub(taskId);
-	const { attempt } = (await readTask(stub)) as Task;
-	await runDurableObjectAlarm(stub);
+	const { attempt } = (await readTask(taskStub(taskId))) as Task;
 	return waitForTask(taskId, (t) => t.status !== "PROCESSING" || t.attempt !== attempt, timeout);
 }
 
