@@ -203,7 +203,11 @@ it("answers anything without a 5xx, with problem+json errors, and never shows an
 				expect(problem.status, where).toBe(res.status);
 				expect(typeof problem.code, where).toBe("string");
 			}
-			const visible = text.replace(new URL(url).pathname, "");
+			// An id the caller put in the path may come back (a namespace's name): that is no leak.
+			const visible = new URL(url).pathname
+				.split("/")
+				.filter((segment) => segment.length >= 16)
+				.reduce((rest, segment) => rest.replaceAll(segment, ""), text.replace(new URL(url).pathname, ""));
 			expect(visible.includes(marker) || visible.includes(bTask), where).toBe(false);
 		}),
 		{ numRuns: 300 },
