@@ -55,7 +55,7 @@ const LOG_FILE = path.join(BENCH_DIR, "wrangler.log");
 const PORTS = (process.env.BENCH_PORTS ?? "8820-8829").split("-").map(Number);
 /** BullMQ + Redis on this kind of machine: no-op jobs completed per second with 50 in flight. */
 const BULLMQ_JOBS_PER_S = 2000;
-const CONFIG = writeProbeConfig(BENCH_DIR);
+const CONFIG = writeProbeConfig(path.resolve(import.meta.dirname, ".."));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
 async function withServer(work) {

@@ -4,18 +4,21 @@
  * per window, so D1 — one database, one writer — sees a few large writes instead of one per
  * task change.
  *
- * The window: at most one flush per WINDOW_MS, the first at once. While the namespace is quiet a
- * snapshot therefore goes straight away (a lone task waits one D1 round trip, as it would alone);
- * under load a flush goes every WINDOW_MS, or as soon as MAX_BUFFERED snapshots wait. 400 ms
- * keeps a new task visible in lists well within a second and adds at most that to a release's
- * answer (the task is already settled in its object); at a namespace's bench rate (~50–100
- * tasks/s, two or three snapshots each) one flush carries 40–100 snapshots: about 0.02–0.05 D1
- * round trips per task. 100 bounds a batch.
+ * The window: flushes are rate-limited by a token bucket, one per WINDOW_MS in the long run with
+ * a burst of FLUSH_BURST. While the namespace is quiet a snapshot goes at once (a lone task waits
+ * one D1 round trip, as it would alone); under load a flush goes every WINDOW_MS, or as soon as
+ * MAX_BUFFERED snapshots wait. 400 ms keeps a new task visible in lists well within a second and
+ * adds at most that to a release's answer (the task is already settled in its object); at a
+ * namespace's bench rate (~50–100 tasks/s, two or three snapshots each) one flush carries 40–100
+ * snapshots: about 0.02–0.05 D1 round trips per task. 100 bounds a batch.
  */
+import { type Bucket, take } from "../auth/token-bucket";
 import type { HistorySnapshot } from "./protocol";
 
 export const MAX_BUFFERED = 100;
 export const WINDOW_MS = 400;
+export const FLUSH_BURST = 4;
+const FLUSHES = { perSecond: 1000 / WINDOW_MS, burst: FLUSH_BURST };
 
 interface Waiter {
 	resolve(): void;
@@ -26,8 +29,7 @@ export class GroupCommit {
 	private buffer = new Map<string, HistorySnapshot>();
 	private waiters: Waiter[] = [];
 	private timer: ReturnType<typeof setTimeout> | null = null;
-	/** Epoch ms the last flush went. */
-	private lastFlushAt = Number.NEGATIVE_INFINITY;
+	private flushes: Bucket | null = null;
 
 	/** `write` stores the snapshots in one round trip; it throws when D1 refuses them. */
 	constructor(private readonly write: (snapshots: HistorySnapshot[]) => Promise<void>) {}
@@ -42,7 +44,8 @@ export class GroupCommit {
 		if (this.buffer.size >= MAX_BUFFERED) {
 			void this.flush();
 		} else if (!this.timer) {
-			const wait = Math.max(0, this.lastFlushAt + WINDOW_MS - Date.now());
+			// Peeks at the bucket (the flush itself takes the token): 0 when one is there.
+			const wait = take(this.flushes, 1, FLUSHES, Date.now()).retryAfterMs;
 			this.timer = setTimeout(() => void this.flush(), wait);
 		}
 		return written;
@@ -56,7 +59,7 @@ export class GroupCommit {
 		}
 		const snapshots = [...this.buffer.values()];
 		const waiters = this.waiters;
-		this.lastFlushAt = Date.now();
+		this.flushes = take(this.flushes, 1, FLUSHES, Date.now()).bucket;
 		this.buffer = new Map();
 		this.waiters = [];
 		if (snapshots.length === 0) {
