@@ -1,4 +1,4 @@
-// `npm run bench [-- --tasks N --concurrency C --events-sample K --skip-queries --rows 100000,1000000
+// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --skip-queries --rows 100000,1000000
 //   --query-requests R --keep --wrangler-log-level info]`: runs taskplane under `wrangler dev` (ports 8820-8829) on a fresh
 // state folder in .bench/, measures the task lifecycle and its billable operations, then the
 // list and stats queries over seeded history, and prints one JSON line on stdout. Progress goes
@@ -7,7 +7,10 @@ import { closeSync, openSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { runLifecycle } from "./bench/lifecycle.mjs";
+import { runDispatch } from "./bench/dispatch.mjs";
+import { idleCreateMs, readAll, runLifecycle } from "./bench/lifecycle.mjs";
+import { probeCeiling, writeProbeConfig } from "./bench/probe.mjs";
+import { runPull } from "./bench/pull.mjs";
 import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
 import { applyMigrations, ensureDir, startDevServer } from "./dev-server.mjs";
 
@@ -16,6 +19,9 @@ const { values: options } = parseArgs({
 		tasks: { type: "string", default: "2000" },
 		concurrency: { type: "string", default: "50" },
 		"events-sample": { type: "string", default: "100" },
+		"dispatch-tasks": { type: "string", default: "500" },
+		"pull-tasks": { type: "string", default: "1000" },
+		"probe-objects": { type: "string", default: "2000" },
 		"skip-queries": { type: "boolean", default: false },
 		rows: { type: "string", default: "100000,1000000" },
 		"query-requests": { type: "string", default: "200" },
@@ -33,6 +39,9 @@ const positive = (name) => {
 const tasks = positive("tasks");
 const concurrency = positive("concurrency");
 const eventsSample = positive("events-sample");
+const dispatchTasks = positive("dispatch-tasks");
+const pullTasks = positive("pull-tasks");
+const probeObjects = positive("probe-objects");
 const queryRequests = positive("query-requests");
 const rowCounts = options.rows.split(",").map(Number);
 if (rowCounts.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -42,11 +51,21 @@ if (rowCounts.some((n) => !Number.isInteger(n) || n < 1)) {
 const BENCH_DIR = ensureDir(path.resolve(import.meta.dirname, "..", ".bench"));
 const STATE = process.env.BENCH_STATE ?? path.join(BENCH_DIR, "state");
 const LOG_FILE = path.join(BENCH_DIR, "wrangler.log");
-const PORTS = [8820, 8829];
+/** `BENCH_PORTS=8900-8909` moves the server elsewhere, so worktrees bench side by side (as E2E_PORTS). */
+const PORTS = (process.env.BENCH_PORTS ?? "8820-8829").split("-").map(Number);
+/** BullMQ + Redis on this kind of machine: no-op jobs completed per second with 50 in flight. */
+const BULLMQ_JOBS_PER_S = 2000;
+const CONFIG = writeProbeConfig(path.resolve(import.meta.dirname, ".."));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
 async function withServer(work) {
-	const server = await startDevServer({ ports: PORTS, persistTo: STATE, logFile: LOG_FILE, logLevel: options["wrangler-log-level"] });
+	const server = await startDevServer({
+		ports: PORTS,
+		persistTo: STATE,
+		logFile: LOG_FILE,
+		logLevel: options["wrangler-log-level"],
+		config: CONFIG,
+	});
 	try {
 		return await work(server.url);
 	} finally {
@@ -61,10 +80,23 @@ async function main() {
 	applyMigrations(STATE, logFd);
 	closeSync(logFd);
 	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
-	const { lifecycle, served } = await withServer(async (url) => ({
-		lifecycle: await runLifecycle({ url, tasks, concurrency, eventsSample, log }),
+	const { lifecycle, dispatch, pull, ceiling, served } = await withServer(async (url) => ({
+		lifecycle: {
+			...(await runLifecycle({ url, tasks, concurrency, eventsSample, log })),
+			idle_create_ms: await idleCreateMs(url, 100, log),
+		},
+		dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
+		pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
+		// Last, so its objects' alarms and storage do not weigh on the phases above.
+		ceiling: await probeCeiling(url, probeObjects, concurrency),
 		served: await servedQueries(url),
 	}));
+	log(`runtime ceiling: ${ceiling} new objects/s at concurrency ${concurrency}`);
+	const runtime = {
+		ceiling_objects_per_s: ceiling,
+		completed_fraction_of_ceiling: Math.round((lifecycle.completed_per_s / ceiling) * 1000) / 1000,
+		bullmq_jobs_per_s: BULLMQ_JOBS_PER_S,
+	};
 
 	let queries = null;
 	if (!options["skip-queries"] && served.length === 0) {
@@ -80,7 +112,16 @@ async function main() {
 		}
 	}
 
-	const result = { tasks, concurrency, ...lifecycle, queries, machine: { cpus: availableParallelism(), node: process.version } };
+	const result = {
+		tasks,
+		concurrency,
+		...lifecycle,
+		runtime,
+		dispatch,
+		pull,
+		queries,
+		machine: { cpus: availableParallelism(), node: process.version },
+	};
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 	if (!options.keep) {
 		rmSync(STATE, { recursive: true, force: true });

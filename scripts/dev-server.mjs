@@ -63,9 +63,9 @@ async function waitForHealth(url, child, timeoutMs) {
 
 /**
  * Starts `wrangler dev` on state already in `persistTo` (see applyMigrations) and resolves once
- * /health answers. Output goes to `logFile`.
+ * /health answers. Output goes to `logFile`. `config`: another wrangler config than wrangler.toml.
  */
-export async function startDevServer({ ports, persistTo, logFile, logLevel = "info", timeoutMs = 90_000 }) {
+export async function startDevServer({ ports, persistTo, logFile, logLevel = "info", timeoutMs = 90_000, config }) {
 	mkdirSync(persistTo, { recursive: true });
 	const port = await freePort(ports[0], ports[1]);
 	// The inspector defaults to 9229, which another wrangler on this machine may hold.
@@ -78,6 +78,9 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	const envFile = path.join(persistTo, "empty.env");
 	writeFileSync(envFile, "");
 	args.push("--env-file", envFile);
+	if (config) {
+		args.push("--config", config);
+	}
 	// Its own process group, so stop() can end wrangler and the workerd it starts together.
 	// A private dev registry: the shared one (~/.wrangler/registry) reloads this worker mid-request
 	// whenever any other `wrangler dev` on the machine starts or stops (POSTs then answer 503).
@@ -113,6 +116,14 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 		// workerd may outlive wrangler by a moment; make sure the group is gone.
 		kill("SIGKILL");
 	};
+	// kill -9 of the whole group, as a crashed machine would: nothing gets to shut down cleanly.
+	const crash = async () => {
+		process.off("exit", onExit);
+		process.off("SIGINT", onSignal);
+		process.off("SIGTERM", onSignal);
+		kill("SIGKILL");
+		await exited;
+	};
 	const url = `http://127.0.0.1:${port}`;
 	try {
 		await waitForHealth(url, child, timeoutMs);
@@ -120,7 +131,7 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 		await stop();
 		throw new Error(`${error instanceof Error ? error.message : error}; see ${logFile}`);
 	}
-	return { url, port, stop };
+	return { url, port, stop, crash };
 }
 
 export function ensureDir(dir) {

@@ -13,12 +13,14 @@ import { registerHealth } from "./api/health";
 import { limitJsonDepth } from "./api/json-depth";
 import { registerMessageRoutes } from "./api/messages";
 import { registerMetrics } from "./api/metrics";
+import { registerNamespaceRoutes } from "./api/namespaces";
 import type { AppEnv } from "./api/openapi";
 import { checkRequestHeaders } from "./api/request-headers";
 import { useBrowserProtections } from "./api/security";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
+import { registerWorkerRoutes } from "./api/workers";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 import { isPlatformUnavailable } from "./platform/object-calls";
 
@@ -69,6 +71,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerTaskRoutes(app);
 	registerMessageRoutes(app);
 	registerTaskTypes(app);
+	registerNamespaceRoutes(app);
+	registerWorkerRoutes(app);
 	registerMetrics(app);
 	registerCompatRoutes(app);
 	registerApiKeyRoutes(app);

@@ -5,6 +5,7 @@ import { purgeExpiredHistory } from "./services/retention";
 import { count } from "./usage";
 
 export { RateLimitObject } from "./auth/rate-limit-object";
+export { NamespaceObject } from "./dispatch/namespace-object";
 export { TaskObject } from "./task/task-object";
 
 const app = createApp();

@@ -10,6 +10,8 @@ export const USAGE_KINDS = [
 	"do_rows_written",
 	"do_rows_read",
 	"d1_rows_written",
+	/** Queries or batches sent to D1 on a task's behalf: each is one round trip to its one writer. */
+	"d1_round_trips",
 	"d1_rows_read",
 	"kv_reads",
 	"kv_writes",

@@ -75,7 +75,11 @@ describe("FastAPI + Celery demo", () => {
 
 	it("lists a task waiting for its time as SCHEDULED and a fresh one as RESERVED", async () => {
 		const later = await createTask({ task_name: "demo.sleep", delay_seconds: 3600 });
-		const list = await call<LiveList>("GET", "/tasks/");
+		// The list reads history, which the namespace's group commit fills a moment after the create.
+		const list = await pollUntil(
+			() => call<LiveList>("GET", "/tasks/"),
+			(l) => l.body.tasks.some((t) => t.task_id === later.task_id),
+		);
 		expect(list.body.tasks).toContainEqual(expect.objectContaining({ task_id: later.task_id, status: "SCHEDULED" }));
 		expect((await status(later.task_id)).status).toBe("PENDING");
 	});

@@ -29,8 +29,11 @@ describe("Mixpeek", () => {
 		);
 		expect(done).toMatchObject({ task_id: task.task_id, task_type: "demo", status: "COMPLETED", error_message: null });
 
-		const found = await list({ status: "COMPLETED", task_type: "demo", namespace, created_after: since });
-		expect(found.status).toBe(200);
+		// Lists read history, which the namespace's group commit fills within a window of the end.
+		const found = await pollUntil(
+			() => list({ status: "COMPLETED", task_type: "demo", namespace, created_after: since }),
+			(r) => r.status === 200 && r.body.results.length > 0,
+		);
 		expect(found.body.results.map((t) => t.task_id)).toEqual([task.task_id]);
 		expect(found.body.pagination).toMatchObject({ total: 1 });
 

@@ -38,6 +38,9 @@ function bValue(param: string, route: RouteEntry): string {
 	if (param === "task_id" || param === "id") {
 		return bScheduled;
 	}
+	if (param === "ns") {
+		return bNamespace;
+	}
 	throw new Error(`isolation walk: no idea how to fill :${param} of ${route.method} ${route.path}; teach bValue`);
 }
 

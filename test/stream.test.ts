@@ -1,7 +1,8 @@
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LiveFeed } from "../src/task/live";
 import type { Task } from "../src/task/task";
+import { createClaimedTask } from "./helpers";
 
 interface SseEvent {
 	event: string;
@@ -50,24 +51,14 @@ function sseReader(body: ReadableStream<Uint8Array>) {
 	};
 }
 
-async function create(body: Record<string, unknown>): Promise<Task> {
+async function create(body: Record<string, unknown>): Promise<Task & { token?: string }> {
 	const res = await exports.default.fetch("http://x/v1/tasks", {
 		method: "POST",
 		headers: { "content-type": "application/json" },
 		body: JSON.stringify(body),
 	});
 	expect(res.status).toBe(202);
-	return res.json<Task>();
-}
-
-async function waitForStatus(taskId: string, status: string) {
-	await vi.waitFor(
-		async () => {
-			const got = await exports.default.fetch(`http://x/v1/tasks/${taskId}`);
-			expect((await got.json<Task>()).status).toBe(status);
-		},
-		{ timeout: 10_000, interval: 20 },
-	);
+	return res.json<Task & { token?: string }>();
 }
 
 /** The seqs /events lists, oldest first. */
@@ -87,22 +78,26 @@ async function open(taskId: string, lastEventId?: number) {
 
 describe("GET /v1/tasks/{id}/stream", () => {
 	it("sends the snapshot at once, then status, progress and log events, and ends after the final snapshot", async () => {
-		const task = await create({ task_name: "demo.sleep", payload: { duration_seconds: 2 } });
+		// An external runner's reports, so the test decides what the stream sees and when.
+		const task = await create({ task_name: "demo.sleep", execution: "external" });
 		const stream = await open(task.task_id);
 		const first = await stream.next();
 		expect(first?.event).toBe("snapshot");
 		expect(first?.data.task_id).toBe(task.task_id);
 
-		// A log line from the running attempt, sent the way the consumer sends its own.
-		await vi.waitFor(
-			async () => {
-				const got = await exports.default.fetch(`http://x/v1/tasks/${task.task_id}`);
-				expect((await got.json<Task>()).status).toBe("PROCESSING");
-			},
-			{ timeout: 10_000, interval: 20 },
-		);
-		const stub = env.TASKS.get(env.TASKS.idFromName(`dev:${task.task_id}`));
-		expect(await stub.log(1, "hello from the test", { step: 1 })).toMatchObject({ ok: true });
+		const report = async (kind: string, body: unknown) => {
+			const res = await exports.default.fetch(`http://x/v1/tasks/${task.task_id}/${kind}`, {
+				method: "POST",
+				headers: { "content-type": "application/json", authorization: `Bearer ${task.token}` },
+				body: JSON.stringify(body),
+			});
+			expect(res.status, await res.clone().text()).toBe(200);
+		};
+		await report("start", {});
+		await report("progress", { done: 1, total: 2, percent: 50 });
+		await report("log", { message: "hello from the test", data: { step: 1 } });
+		await report("progress", { done: 2, total: 2, percent: 100 });
+		await report("complete", { result: { slept_seconds: 2 } });
 
 		const events: SseEvent[] = [];
 		for (let e = await stream.next(); e !== null; e = await stream.next()) {
@@ -146,8 +141,14 @@ describe("GET /v1/tasks/{id}/stream", () => {
 	});
 
 	it("ids every status and log frame with its seq, so a reconnecting client gets exactly what it missed", async () => {
-		const task = await create({ task_name: "demo.sleep", payload: { duration_seconds: 2 } });
-		await waitForStatus(task.task_id, "PROCESSING");
+		// A claimed pull task: the test is its worker, so nothing races the reports below.
+		const task = await createClaimedTask({ task_name: "stream.resume" });
+		const report = (kind: string, body: unknown) =>
+			exports.default.fetch(`http://x/v1/tasks/${task.task_id}/${kind}`, {
+				method: "POST",
+				headers: { authorization: `Bearer ${task.token}`, "content-type": "application/json" },
+				body: JSON.stringify(body),
+			});
 		const first = await open(task.task_id);
 		const snapshot = await first.next();
 		expect(first.state.retry).toBe(3000);
@@ -157,9 +158,9 @@ describe("GET /v1/tasks/{id}/stream", () => {
 		expect(snapshot?.id).toBe(Math.max(...seen));
 		await first.cancel();
 
-		// While the client is away: a log line it must not miss.
-		const stub = env.TASKS.get(env.TASKS.idFromName(`dev:${task.task_id}`));
-		expect(await stub.log(1, "said while you were away", null)).toMatchObject({ ok: true });
+		// While the client is away: a log line it must not miss, then the end.
+		expect((await report("log", { message: "said while you were away" })).status).toBe(200);
+		expect((await report("complete", { result: { ok: true } })).status).toBe(200);
 
 		const resumed = await open(task.task_id, snapshot?.id);
 		const events: SseEvent[] = [];

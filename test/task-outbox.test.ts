@@ -17,6 +17,7 @@ import {
 	createClaimedTask,
 	createTask,
 	deliverMessages,
+	finishBuiltinRun,
 	fireAlarmsUntil,
 	historyRow,
 	holdQueue,
@@ -130,7 +131,7 @@ describe("a failing receiver", () => {
 		const release = failTwice(spyOnDispatcher("release"));
 		const record = spyOnDispatcher("record");
 		const stub = taskStub(task.task_id);
-		expect(await stub.complete(1, { ok: true }, [])).toEqual({ ok: true, cancel_requested: false });
+		expect(await stub.report(task.token, { kind: "complete", result: { ok: true }, errors: [] })).toMatchObject({ ok: true });
 		expect((await historyRow(task.task_id))?.status).not.toBe("COMPLETED");
 		await fireAlarmsUntil(stub, async () => (await historyRow(task.task_id))?.status === "COMPLETED", 5);
 		expect(release).toHaveBeenCalledTimes(3);
@@ -170,7 +171,7 @@ describe("repeated calls are harmless", () => {
 		expect((await taskEvents(task.task_id)).filter((e) => e.type === "queued")).toHaveLength(1);
 
 		await deliverMessages([send.mock.calls[0]?.[0]]);
-		expect(await readTask(stub)).toMatchObject({ status: "COMPLETED" });
+		expect(await finishBuiltinRun(task.task_id)).toMatchObject({ status: "COMPLETED" });
 		expect(await stub.holdsTurn(1)).toBe(false);
 		expect(await stub.grant(1)).toBe(false);
 		expect(send).toHaveBeenCalledTimes(1);
@@ -179,7 +180,7 @@ describe("repeated calls are harmless", () => {
 	it("a repeated release (or record) of the same version leaves history as it was", async () => {
 		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
 		const stub = taskStub(task.task_id);
-		await stub.complete(1, { n: 1 }, []);
+		await stub.report(task.token, { kind: "complete", result: { n: 1 }, errors: [] });
 		const done = (await readTask(stub)) as Task;
 		const row = await historyRow(task.task_id);
 		expect(row).toMatchObject({ status: "COMPLETED", version: done.version });
@@ -206,7 +207,7 @@ describe("a QUEUED attempt nothing starts", () => {
 		expect(await readTask(stub)).toEqual(queued);
 
 		await deliverMessages(send.mock.calls.map((call) => call[0]));
-		expect(await readTask(stub)).toMatchObject({ status: "COMPLETED" });
+		expect(await finishBuiltinRun(task.task_id)).toMatchObject({ status: "COMPLETED" });
 		expect((await taskEvents(task.task_id)).filter((e) => e.type === "started")).toHaveLength(1);
 	});
 });

@@ -29,6 +29,12 @@ async function createAll(url, tasks, concurrency, log) {
 	return created;
 }
 
+/** Create latency with nothing else running: one at a time, after the load has drained. */
+export async function idleCreateMs(url, count, log) {
+	const created = await createAll(url, count, 1, log);
+	return summary(created.map((c) => c.ms));
+}
+
 /** Polls the counters (less our own reads) until they stand still for QUIET_MS. */
 async function waitUntilQuiet(meter, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
@@ -52,7 +58,7 @@ async function waitUntilQuiet(meter, timeoutMs) {
 }
 
 /** GETs every task until each is terminal (normally one round: they already are). */
-async function readAll(url, ids, concurrency, timeoutMs) {
+export async function readAll(url, ids, concurrency, timeoutMs) {
 	const tasks = new Map();
 	let pending = ids;
 	let rounds = 0;
@@ -126,6 +132,8 @@ export async function runLifecycle({ url, tasks, concurrency, eventsSample, log 
 		log(`events wrong on ${events.bad.length} of ${events.checked}, e.g. ${JSON.stringify(events.bad[0])}`);
 	}
 	const lifecycleOps = perTask(lifecycle, tasks);
+	// Not billed by the round trip, but D1 has one writer: its round trips per task bound the service.
+	const d1RoundTrips = round3(((waited.usage.d1_round_trips ?? 0) - (before.d1_round_trips ?? 0)) / tasks);
 	const withReadOps = perTask(oneRead, tasks);
 	const combined = Object.fromEntries(Object.keys(lifecycleOps).map((k) => [k, round3(lifecycleOps[k] + withReadOps[k])]));
 	return {
@@ -137,6 +145,7 @@ export async function runLifecycle({ url, tasks, concurrency, eventsSample, log 
 		// Counted before any task was read: exact unless the wait gave up or a second round was needed.
 		cost_exact: waited.quiet && rounds === 1,
 		per_task: lifecycleOps,
+		d1_round_trips_per_task: d1RoundTrips,
 		usd_per_million_tasks: usdPerMillion(lifecycleOps),
 		// The same plus one GET /v1/tasks/{id} per task once it is done, as a client reading its result.
 		per_task_with_one_read: combined,

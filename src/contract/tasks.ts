@@ -3,10 +3,29 @@
  * validate, what /openapi.json documents and what the SDK and CLI type against.
  */
 import { z } from "zod";
+import { EXECUTION_MODES, MAX_BUILTIN_TIMEOUT_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from "../execute/protocol";
 import { TASK_STATUSES } from "../task/task";
 import { MAX_DELAY_SECONDS, MAX_GRACE_SECONDS, MAX_TIMEOUT_SECONDS, schedulableTime, seconds } from "./limits";
 
 const isoTime = z.string().nullable().meta({ format: "date-time" });
+
+/** A namespace's name, as tasks and the namespaces routes take it. */
+export const NamespaceName = z
+	.string()
+	.min(1)
+	.max(64)
+	.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits and _ . - only");
+
+export const WaitingSchema = z
+	.object({
+		reason: z.enum(["concurrency", "rate_limit", "paused", "dispatching", "worker"]).meta({
+			description:
+				"concurrency: the namespace's max_concurrency slots are all held; rate_limit: the task type's bucket is empty; paused: the namespace is paused; dispatching: the dispatcher has not seen (or is just granting) the task; worker: a pull task waits for a worker's claim",
+		}),
+		since: z.string().meta({ format: "date-time" }),
+		position: z.number().int().optional().meta({ description: "1-based place in the namespace's ready set" }),
+	})
+	.meta({ id: "Waiting" });
 
 export const TaskSchema = z
 	.object({
@@ -36,10 +55,18 @@ export const TaskSchema = z
 		completed_at: isoTime,
 		duration_seconds: z.number().nullable(),
 		cancel_requested: z.boolean(),
+		execution: z.enum(EXECUTION_MODES).meta({ description: "Who runs the attempts: builtin, pull or external" }),
+		lease_seconds: z.number().int().nullable().meta({ description: "Each attempt's lease; null: 60 s (external: none)" }),
+		lease_expires_at: isoTime.meta({ description: "The running attempt's lease; a runner renews it by reporting" }),
+		token: z.string().optional().meta({
+			description:
+				"The attempt token, only in the answer that issues it (creating or retrying an external task): send it as `Authorization: Bearer <token>` on reports",
+		}),
 		metadata: z.record(z.string(), z.string()),
 		created_by: z.string().nullable(),
 		idempotency_key: z.string().nullable(),
 		version: z.number().int(),
+		waiting: WaitingSchema.optional().meta({ description: "PENDING only, on GET /v1/tasks/{task_id}: why the task has no turn yet" }),
 	})
 	.meta({ id: "Task" });
 
@@ -59,15 +86,18 @@ export const CreateTaskBody = z
 			.unknown()
 			.optional()
 			.meta({ description: "Any JSON value, handed to the handler", example: { duration_seconds: 5 } }),
-		namespace: z
-			.string()
-			.min(1)
-			.max(64)
-			.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits and _ . - only")
-			.optional(),
+		namespace: NamespaceName.optional(),
 		priority: z.number().int().min(-1000).max(1000).optional().meta({ description: "Higher runs first; default 0" }),
 		max_retries: z.number().int().min(0).max(100).optional(),
-		timeout_seconds: seconds(1, MAX_TIMEOUT_SECONDS).optional().meta({ description: "Per attempt; default 1800" }),
+		timeout_seconds: seconds(1, MAX_TIMEOUT_SECONDS)
+			.optional()
+			.meta({ description: `Per attempt; default 1800 (builtin: at most ${MAX_BUILTIN_TIMEOUT_SECONDS})` }),
+		execution: z.enum(EXECUTION_MODES).optional().meta({
+			description: "Overrides the type's mode. Default: builtin when a handler is compiled in for task_name, else pull",
+		}),
+		lease_seconds: seconds(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS)
+			.optional()
+			.meta({ description: "Each attempt's lease (default 60; an external task has none unless given)" }),
 		run_at: schedulableTime().optional(),
 		delay_seconds: seconds(0, MAX_DELAY_SECONDS, { int: false }).optional(),
 		metadata: z
@@ -101,3 +131,10 @@ export const TaskEventSchema = z
 		data: z.record(z.string(), z.unknown()).nullable(),
 	})
 	.meta({ id: "TaskEvent" });
+
+export const ReportReceiptSchema = z
+	.object({
+		cancel_requested: z.boolean().meta({ description: "Stop soon and report fail (or complete)" }),
+		lease_expires_at: isoTime.meta({ description: "The renewed lease; null when the attempt has none" }),
+	})
+	.meta({ id: "ReportReceipt" });

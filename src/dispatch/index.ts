@@ -1,13 +1,18 @@
 /**
  * Where a task's turn and its history go: the dispatcher of its tenant's namespace (DESIGN §
- * Dispatch). The task side only ever sees the `Dispatcher` interface, so swapping the interim
- * immediate dispatcher for the NamespaceObject changes this file and nothing in src/task/.
+ * Dispatch), the NamespaceObject named `tenant:namespace`. The task side only ever sees the
+ * `Dispatcher` interface.
  */
-import { ImmediateDispatcher } from "./immediate";
+import type { NamespaceObject } from "./namespace-object";
 import type { Dispatcher } from "./protocol";
 
 export type { Dispatcher, Grantee, HistorySnapshot, Offer, OfferAnswer, Release } from "./protocol";
 
-export function dispatcherFor(env: Env, _tenant: string, _namespace: string): Dispatcher {
-	return new ImmediateDispatcher(env);
+/** Tenancy by construction: the object's name carries its tenant. */
+export function namespaceStub(env: Env, tenant: string, namespace: string): DurableObjectStub<NamespaceObject> {
+	return env.NAMESPACES.get(env.NAMESPACES.idFromName(`${tenant}:${namespace}`));
+}
+
+export function dispatcherFor(env: Env, tenant: string, namespace: string): Dispatcher {
+	return namespaceStub(env, tenant, namespace);
 }

@@ -6,10 +6,14 @@
  * snapshots, by `(task_id, version)`, so a repeated delivery (alarms are at-least-once) is
  * harmless.
  */
+import type { ExecutionMode } from "../execute/protocol";
 import type { Task } from "../task/task";
 
-/** Why a PENDING task has no turn yet. `dispatching`: its offer has not reached the dispatcher. */
-export type WaitingReason = "concurrency" | "rate_limit" | "paused" | "dispatching";
+/**
+ * Why a PENDING task has no turn yet. `dispatching`: its offer has not reached the dispatcher.
+ * `worker`: a pull task waits in the ready set for a worker's claim.
+ */
+export type WaitingReason = "concurrency" | "rate_limit" | "paused" | "dispatching" | "worker";
 
 export interface Waiting {
 	reason: WaitingReason;
@@ -37,6 +41,11 @@ export interface Offer {
 	attempt: number;
 	/** Epoch ms; among equal priorities the older task goes first. */
 	created_at: number;
+	/**
+	 * Who runs the attempt (builtin when absent). A `pull` offer is never granted as a queue
+	 * turn: it waits in the ready set until a worker's claim takes it (`claimAttempt`).
+	 */
+	execution?: ExecutionMode;
 	/** Handed on to history with the next group commit; the offer's answer does not wait for D1. */
 	snapshot: HistorySnapshot;
 }

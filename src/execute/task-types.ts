@@ -3,6 +3,8 @@
  * longest matching prefix (`etl.` → `etl`), else `other`. Types carry the defaults a task of
  * that kind gets when the create request leaves them out.
  */
+import type { ExecutionMode } from "./protocol";
+
 export interface TaskTypeDefinition {
 	type: string;
 	display: string;
@@ -10,6 +12,13 @@ export interface TaskTypeDefinition {
 	patterns: string[];
 	max_retries: number;
 	timeout_seconds: number;
+	/**
+	 * Starts per second and bucket depth for tasks of this type in each namespace (Mindia's
+	 * per-type rate limits); a namespace may override it. None by default: unlimited.
+	 */
+	rate_limit?: { per_second: number; burst: number };
+	/** Who runs tasks of this type; when absent, builtin if a handler is compiled in for the name, else pull. */
+	execution?: ExecutionMode;
 }
 
 export const DEFAULT_MAX_RETRIES = 3;
@@ -42,6 +51,11 @@ export const OTHER_TYPE: TaskTypeDefinition = { ...base, type: "other", display:
 
 function isPrefix(pattern: string): boolean {
 	return pattern.endsWith(".") || pattern.endsWith("_");
+}
+
+/** The registry's definition of the type named `type`, if it has one. */
+export function taskTypeByName(type: string): TaskTypeDefinition | undefined {
+	return type === OTHER_TYPE.type ? OTHER_TYPE : TASK_TYPES.find((t) => t.type === type);
 }
 
 /** `types` is the registry to search; tests pass their own to exercise overlapping patterns. */

@@ -5,7 +5,7 @@
  * write, retention and a backfill share one statement shape.
  */
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { isTerminal, type Task, TERMINAL_STATUSES } from "../task/task";
+import { TERMINAL_STATUSES } from "../task/task";
 import type { HistoryDb } from "./db";
 import { ROLLUP_BUCKETS, taskStatsHourly, tasks } from "./schema";
 
@@ -58,28 +58,29 @@ function addContribution(db: HistoryDb, source: SQL, where: SQL, sign: 1 | -1) {
 }
 
 /**
- * The rollup statements for a snapshot write, to run in its batch BEFORE the upsert: both read
- * the row as it was, and each fires only when the upsert will apply (no row yet, or an older
- * version) and the task's contribution changes. A repeated or late flush therefore adds
- * nothing; a FAILED task retried takes its FAILED count back out; a task counted once.
- * Non-terminal writes cost one indexed read and no rows written.
+ * Whether incoming `i` replaces stored `o`. A task re-created after its object purged itself
+ * (an Idempotency-Key used again) starts at version 1 with a later creation time: ordering by
+ * (created_at, version) lets it replace the old task's row instead of being refused for good.
  */
-export function rollupSnapshotWrites(db: HistoryDb, tenant: string, task: Task, created: number) {
-	const same = (row: string) =>
-		sql`${sql.raw(row)}.status = ${task.status} AND ${sql.raw(row)}.duration_seconds IS ${task.duration_seconds}`;
-	const out = addContribution(
-		db,
-		sql`${tasks}`,
-		sql`t.task_id = ${task.task_id} AND t.version < ${task.version} AND NOT (${same("t")})`,
-		-1,
-	);
-	if (!isTerminal(task.status)) {
-		return [out] as const;
-	}
-	const incoming = sql`(SELECT ${tenant} AS tenant_id, ${created} AS created_at, ${task.task_type} AS task_type,
-		${task.status} AS status, ${task.duration_seconds} AS duration_seconds)`;
-	const stored = sql`SELECT 1 FROM ${tasks} o WHERE o.task_id = ${task.task_id} AND (o.version >= ${task.version} OR (${same("o")}))`;
-	return [out, addContribution(db, incoming, sql`NOT EXISTS (${stored})`, 1)] as const;
+const replaces = (o: string, i: string) =>
+	sql.raw(`(${i}.created_at > ${o}.created_at OR (${i}.created_at = ${o}.created_at AND ${i}.version > ${o}.version))`);
+/** Same contribution to the rollup: same hour's row, status and duration. */
+const same = (o: string, i: string) =>
+	sql.raw(`(${o}.status = ${i}.status AND ${o}.duration_seconds IS ${i}.duration_seconds AND ${o}.created_at = ${i}.created_at)`);
+
+/**
+ * The rollup statements for a write of the snapshots `incoming` (a subquery with the columns of
+ * `tasks`, one row per task), to run in its batch BEFORE the upsert: both read the rows as they
+ * were, and each counts a task only when its snapshot will replace the stored one and its
+ * contribution changes. A repeated or late flush therefore adds nothing; a FAILED task retried
+ * takes its FAILED count back out; a re-created task takes its predecessor's out; a task is
+ * counted once. Non-terminal writes cost indexed reads and no rows written.
+ */
+export function rollupSnapshotWrites(db: HistoryDb, incoming: SQL) {
+	const replaced = sql`(SELECT o.* FROM ${incoming} AS i JOIN ${tasks} AS o ON o.task_id = i.task_id
+		WHERE ${replaces("o", "i")} AND NOT ${same("o", "i")})`;
+	const kept = sql`SELECT 1 FROM ${tasks} AS o WHERE o.task_id = t.task_id AND NOT (${replaces("o", "t")} AND NOT ${same("o", "t")})`;
+	return [addContribution(db, replaced, sql`1 = 1`, -1), addContribution(db, incoming, sql`NOT EXISTS (${kept})`, 1)] as const;
 }
 
 /**

@@ -129,13 +129,21 @@ export const taskCounters = sqliteTable(
 	(t) => [primaryKey({ columns: [t.tenant_id, t.task_type] })],
 );
 
-export const messages = sqliteTable("messages", {
-	id: integer().primaryKey({ autoIncrement: true }),
-	tenant_id: text().notNull(),
-	task_id: text(),
-	content: text().notNull(),
-	created_at: integer().notNull(),
-});
+/**
+ * What messages.create writes: at most one row per task, so a re-run of its attempt (after a
+ * crash, a lost lease) inserts nothing new.
+ */
+export const messages = sqliteTable(
+	"messages",
+	{
+		id: integer().primaryKey({ autoIncrement: true }),
+		tenant_id: text().notNull(),
+		task_id: text(),
+		content: text().notNull(),
+		created_at: integer().notNull(),
+	},
+	(t) => [uniqueIndex("messages_tenant_task").on(t.tenant_id, t.task_id)],
+);
 
 /**
  * API keys. The secret itself is never stored: only its SHA-256, found through the key's short
@@ -160,4 +168,18 @@ export const apiKeys = sqliteTable(
 		revoked_at: integer(),
 	},
 	(t) => [uniqueIndex("api_keys_prefix").on(t.prefix), index("api_keys_tenant_created").on(t.tenant_id, t.created_at)],
+);
+
+/**
+ * The namespaces a tenant has used or configured (GET /v1/namespaces): a row is written once,
+ * when a namespace's dispatcher first serves it or an admin first sets its limits.
+ */
+export const namespaces = sqliteTable(
+	"namespaces",
+	{
+		tenant_id: text().notNull(),
+		namespace: text().notNull(),
+		created_at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.tenant_id, t.namespace] })],
 );

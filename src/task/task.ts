@@ -1,4 +1,5 @@
 /** The task resource as clients see it (README.md, The API), and its stored form. */
+import type { ExecutionMode } from "../execute/protocol";
 
 export const TASK_STATUSES = [
 	"PENDING",
@@ -67,6 +68,12 @@ export interface Task {
 	completed_at: string | null;
 	duration_seconds: number | null;
 	cancel_requested: boolean;
+	/** Who runs the attempts (DESIGN § Execution). */
+	execution: ExecutionMode;
+	/** The lease each attempt gets (s); null: the default (60 s), or none for an external task. */
+	lease_seconds: number | null;
+	/** ISO 8601: the running attempt's lease; null when no attempt runs or it has no lease. */
+	lease_expires_at: string | null;
 	metadata: Record<string, string>;
 	created_by: string | null;
 	idempotency_key: string | null;
@@ -83,9 +90,39 @@ export interface TaskRecord extends Task {
 	cancel_deadline_at: number | null;
 	/** While QUEUED: when the attempt's message is sent again if nothing has started it. */
 	redeliver_at: number | null;
+	/** The running attempt's lease length (ms), null when it has none; renewed by its reports. */
+	lease_ms: number | null;
+	/** `lease_expires_at` as epoch ms. */
+	lease_deadline: number | null;
+	/** SHA-256 (hex) of every attempt token issued, with its attempt: only these authorise reports. */
+	tokens: AttemptTokenHash[];
 }
 
+export interface AttemptTokenHash {
+	attempt: number;
+	hash: string;
+}
+
+/** Fields a record stored by an older build lacks: it was builtin, leaseless and tokenless. */
+export const RECORD_DEFAULTS = {
+	execution: "builtin",
+	lease_seconds: null,
+	lease_expires_at: null,
+	lease_ms: null,
+	lease_deadline: null,
+	tokens: [],
+} as const satisfies Partial<TaskRecord>;
+
 export function toPublicTask(record: TaskRecord): Task {
-	const { tenant: _tenant, timeout_at: _timeout, cancel_deadline_at: _cancel, redeliver_at: _redeliver, ...task } = record;
+	const {
+		tenant: _tenant,
+		timeout_at: _timeout,
+		cancel_deadline_at: _cancel,
+		redeliver_at: _redeliver,
+		lease_ms: _leaseMs,
+		lease_deadline: _leaseDeadline,
+		tokens: _tokens,
+		...task
+	} = record;
 	return task;
 }

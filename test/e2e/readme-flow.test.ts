@@ -15,6 +15,7 @@ interface Task {
 	error_code: string | null;
 	cancel_requested: boolean;
 	result: unknown;
+	started_at: string | null;
 }
 interface TaskEvent {
 	type: string;
@@ -113,4 +114,34 @@ describe("the README flow against wrangler dev", () => {
 		expect(spec.body.openapi).toMatch(/^3\.1\./);
 		expect(Object.keys(spec.body.paths)).toContain("/v1/tasks");
 	});
+
+	it("runs an urgent task before bulk ones under a limit of one, and holds new tasks while paused", async () => {
+		const ns = `reports-${randomUUID().slice(0, 8)}`;
+		expect((await call("PUT", `/v1/namespaces/${ns}`, { max_concurrency: 1 })).status).toBe(200);
+		const make = async (priority: number) => {
+			const res = await call<Task>("POST", "/v1/tasks", {
+				task_name: "demo.sleep",
+				namespace: ns,
+				priority,
+				payload: { duration_seconds: 2 },
+			});
+			expect(res.status).toBe(202);
+			return res.body;
+		};
+		const bulk = [await make(0), await make(0), await make(0)];
+		const urgent = await make(9);
+		const started = async (t: Task) => Date.parse((await waitFor(t.task_id, (x) => x.status === "COMPLETED")).started_at ?? "");
+		const [first, second, third] = [await started(bulk[0] as Task), await started(bulk[1] as Task), await started(bulk[2] as Task)];
+		const urgentAt = await started(urgent);
+		expect(urgentAt).toBeGreaterThan(first);
+		expect(urgentAt).toBeLessThan(Math.min(second, third));
+
+		expect((await call("POST", `/v1/namespaces/${ns}/pause`)).body).toMatchObject({ paused: true });
+		const held = await make(0);
+		const waiting = await waitFor(held.task_id, (t) => (t as Task & { waiting?: { reason: string } }).waiting?.reason === "paused");
+		expect(waiting.status).toBe("PENDING");
+		expect((await call("POST", `/v1/namespaces/${ns}/resume`)).body).toMatchObject({ paused: false });
+		await waitFor(held.task_id, (t) => t.status === "COMPLETED");
+		// Four 2 s tasks one after another, six waits of at most 20 s each: the test's own bound is above their sum.
+	}, 150_000);
 });

@@ -36,7 +36,10 @@ export const CreateApiKeyBody = z
 			.array(z.enum(SCOPES))
 			.min(1)
 			.max(SCOPES.length)
-			.openapi({ description: "admin implies the others; tasks:write implies tasks:read", example: ["tasks:read", "tasks:write"] }),
+			.openapi({
+				description: "admin implies the others; tasks:write implies tasks:read and tasks:work; tasks:work only claims (pull workers)",
+				example: ["tasks:read", "tasks:write"],
+			}),
 		tenant: TenantName.optional().openapi({ description: "Required with the ADMIN_TOKEN; a key manages its own tenant only" }),
 		rate_limit: RateLimitSchema.optional(),
 	})

@@ -8,7 +8,8 @@ const route = createRoute({
 	path: "/v1/tasks/{task_id}",
 	tags: ["tasks"],
 	summary: "Get a task",
-	description: 'Answers with `ETag: "<version>"`; a poller sending it back as `If-None-Match` gets 304 while nothing moved.',
+	description:
+		'Answers with `ETag: "<version>"`; a poller sending it back as `If-None-Match` gets 304 while nothing moved. A PENDING task says why it waits (`waiting`); that is no change of the task, so it does not change the ETag.',
 	request: { params: TaskIdParam },
 	responses: {
 		200: { description: "The task", content: { "application/json": { schema: TaskSchema } } },
