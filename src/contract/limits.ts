@@ -58,3 +58,8 @@ function describeSeconds(total: number): string {
 	}
 	return `${total} seconds`;
 }
+
+/** A namespace's running attempts when its limits do not say (Mixpeek's 100 per namespace). */
+export const DEFAULT_MAX_CONCURRENCY = 100;
+/** The longest a claim long-polls for work (s). */
+export const MAX_CLAIM_WAIT_SECONDS = 30;

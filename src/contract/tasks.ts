@@ -3,8 +3,8 @@
  * validate, what /openapi.json documents and what the SDK and CLI type against.
  */
 import { z } from "zod";
-import { EXECUTION_MODES, MAX_BUILTIN_TIMEOUT_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from "../execute/protocol";
 import { TASK_STATUSES } from "../task/task";
+import { EXECUTION_MODES, MAX_BUILTIN_TIMEOUT_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from "./execution";
 import { MAX_DELAY_SECONDS, MAX_GRACE_SECONDS, MAX_TIMEOUT_SECONDS, schedulableTime, seconds } from "./limits";
 
 const isoTime = z.string().nullable().meta({ format: "date-time" });

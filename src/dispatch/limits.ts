@@ -2,7 +2,9 @@
  * A namespace's limits: how many of its attempts may hold a turn at once, how fast each task
  * type may start (a token bucket per type), and whether it is paused.
  */
+
 import { type RateLimit, take } from "../auth/token-bucket";
+import { DEFAULT_MAX_CONCURRENCY } from "../contract/limits";
 import { taskTypeByName } from "../execute/task-types";
 
 /** Starts per second and bucket depth for one task type. */
@@ -19,7 +21,7 @@ export interface NamespaceLimits {
 }
 
 /** Mixpeek runs at most 100 tasks per namespace at once; we default to the same. */
-export const DEFAULT_MAX_CONCURRENCY = 100;
+export { DEFAULT_MAX_CONCURRENCY };
 
 export const DEFAULT_LIMITS: NamespaceLimits = { max_concurrency: DEFAULT_MAX_CONCURRENCY, rate_limits: {}, paused: false };
 

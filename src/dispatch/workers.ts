@@ -4,9 +4,10 @@
  * apart while it polls), so a restarted object forgets nobody for long, and keeping them costs
  * no storage write per claim.
  */
+import { MAX_CLAIM_WAIT_SECONDS } from "../contract/limits";
 
 /** A claim holds at most this long when nothing is claimable (s). */
-export const MAX_WAIT_SECONDS = 30;
+export const MAX_WAIT_SECONDS = MAX_CLAIM_WAIT_SECONDS;
 /** A claimer not seen for this long is no longer listed (ms). */
 export const WORKER_FORGOTTEN_AFTER_MS = 10 * 60_000;
 

@@ -11,29 +11,17 @@
  */
 import type { ItemError, TaskProgress } from "../task/task";
 
-/**
- * Who runs a task's attempts. `builtin`: a handler compiled into the Worker, run by the task's
- * own object from its alarm. `pull`: a worker elsewhere claims the attempt (`claimAttempt`).
- * `external`: something that runs on its own; taskplane only tracks it and hands the token out
- * with the create answer. (`http` push targets join this union with their runner.)
- */
-export const EXECUTION_MODES = ["builtin", "pull", "external"] as const;
-export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+export {
+	DEFAULT_LEASE_SECONDS,
+	EXECUTION_MODES,
+	type ExecutionMode,
+	MAX_BUILTIN_TIMEOUT_SECONDS,
+	MAX_LEASE_SECONDS,
+	MIN_LEASE_SECONDS,
+} from "../contract/execution";
 
 /** Attempt tokens start with this; API keys are `tp_<prefix>_<secret>`, so the two never mix. */
 export const ATTEMPT_TOKEN_PREFIX = "tpa_";
-
-/** A running attempt's lease when neither its task nor its claim asks for another (s). */
-export const DEFAULT_LEASE_SECONDS = 60;
-/** Bounds of `lease_seconds` on create and claim (s). Kept here until a platform limits module owns them. */
-export const MIN_LEASE_SECONDS = 5;
-export const MAX_LEASE_SECONDS = 3600;
-/**
- * A builtin attempt runs inside one alarm invocation, which Cloudflare bounds to 15 min of wall
- * clock (https://developers.cloudflare.com/durable-objects/platform/limits/): its type's
- * timeout_seconds is at most this (s); longer work is `pull`, `external` or `http` with 202.
- */
-export const MAX_BUILTIN_TIMEOUT_SECONDS = 900;
 
 /** What a runner receives when it holds an attempt: everything it needs to run and report. */
 export interface AttemptLease {

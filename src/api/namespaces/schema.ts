@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { DEFAULT_MAX_CONCURRENCY } from "../../dispatch/limits";
+import { DEFAULT_MAX_CONCURRENCY } from "../../contract/limits";
+import { queryNumber } from "../../contract/query";
 import { NamespaceName } from "../tasks/schema";
 
 export const NamespaceParam = z.object({
@@ -50,6 +51,6 @@ export const NamespaceListSchema = z.object({
 });
 
 export const NamespaceListQuery = z.object({
-	limit: z.coerce.number().int().min(1).max(100).optional().openapi({ description: "Default 50" }),
+	limit: queryNumber(z.number().int().min(1).max(100)).optional().openapi({ description: "Default 50" }),
 	after: NamespaceName.optional().openapi({ description: "The previous page's next_after" }),
 });

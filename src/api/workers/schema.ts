@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_WAIT_SECONDS } from "../../dispatch/workers";
+import { MAX_CLAIM_WAIT_SECONDS as MAX_WAIT_SECONDS } from "../../contract/limits";
 import { DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from "../../execute/protocol";
 import { NamespaceName } from "../tasks/schema";
 
