@@ -15,6 +15,7 @@ import { registerMessageRoutes } from "./api/messages";
 import { registerMetrics } from "./api/metrics";
 import type { AppEnv } from "./api/openapi";
 import { useBrowserProtections } from "./api/security";
+import { registerSigningSecretRoutes } from "./api/signing-secret";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
@@ -69,6 +70,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerMetrics(app);
 	registerCompatRoutes(app);
 	registerApiKeyRoutes(app);
+	registerSigningSecretRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
 

@@ -5,11 +5,14 @@
 export const SCOPES = ["tasks:read", "tasks:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** Routes under these need the admin scope, whatever the method: keys and the signing secret. */
+const ADMIN_PREFIXES = ["/v1/api-keys", "/v1/signing-secret"];
+
 /** POST routes that only read (Mixpeek's list takes its filters as a body). */
 const READ_ONLY_POSTS = [/^\/v1\/tasks\/list\/?$/];
 
 export function requiredScope(method: string, path: string): Scope {
-	if (path === "/v1/api-keys" || path.startsWith("/v1/api-keys/")) {
+	if (ADMIN_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
 		return "admin";
 	}
 	if (method === "GET" || method === "HEAD" || method === "OPTIONS" || (method === "POST" && READ_ONLY_POSTS.some((p) => p.test(path)))) {

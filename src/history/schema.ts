@@ -130,3 +130,20 @@ export const apiKeys = sqliteTable(
 	},
 	(t) => [uniqueIndex("api_keys_prefix").on(t.prefix), index("api_keys_tenant_created").on(t.tenant_id, t.created_at)],
 );
+
+/**
+ * Each tenant's signing secret for what taskplane sends to its endpoints (push attempts,
+ * callbacks), created on first use. It is kept in the clear because signing (HMAC) needs the
+ * secret itself, not a hash. After a rotation the previous secret keeps signing beside the new
+ * one until `previous_expires_at`, so receivers can switch without missing a request.
+ */
+export const signingSecrets = sqliteTable("signing_secrets", {
+	tenant_id: text().primaryKey(),
+	/** `whsec_<base64>` */
+	secret: text().notNull(),
+	previous_secret: text(),
+	/** Epoch ms. */
+	previous_expires_at: integer(),
+	created_at: integer().notNull(),
+	rotated_at: integer(),
+});
