@@ -3,6 +3,8 @@
  * longest matching prefix (`etl.` → `etl`), else `other`. Types carry the defaults a task of
  * that kind gets when the create request leaves them out.
  */
+import type { PushTarget } from "./push";
+
 export interface TaskTypeDefinition {
 	type: string;
 	display: string;
@@ -10,6 +12,8 @@ export interface TaskTypeDefinition {
 	patterns: string[];
 	max_retries: number;
 	timeout_seconds: number;
+	/** Where tasks of this type are pushed when they name no target of their own. */
+	target?: PushTarget;
 }
 
 export const DEFAULT_MAX_RETRIES = 3;

@@ -6,6 +6,8 @@
 import type { Scope } from "../auth/scopes";
 import { cacheIfFinal, readSnapshot } from "../cache/snapshots";
 import { ApiError } from "../errors";
+import type { PushTarget } from "../execute/push";
+import { outboundModeOf, outboundUrlProblem } from "../execute/ssrf-guard";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
 import { findTaskSnapshot } from "../history/tasks";
@@ -25,6 +27,7 @@ export interface CreateTaskInput {
 	run_at?: string;
 	delay_seconds?: number;
 	metadata?: Record<string, string>;
+	target?: PushTarget;
 }
 
 export interface Caller {
@@ -56,6 +59,19 @@ function requireTaskId(taskId: string): void {
 	}
 }
 
+/**
+ * The SSRF guard's verdict at creation, so a target that could never be called is a clear 422
+ * now rather than a failed attempt later (it runs again before every push).
+ */
+function requireCallableTarget(env: Env, target: PushTarget | null): void {
+	const problem = target && outboundUrlProblem(target.url, outboundModeOf(env));
+	if (problem) {
+		throw new ApiError("VALIDATION_FAILED", `the target cannot be called: ${problem}`, {
+			errors: [{ path: "target.url", message: problem }],
+		});
+	}
+}
+
 export async function createTask(
 	env: Env,
 	caller: Caller,
@@ -64,6 +80,8 @@ export async function createTask(
 	now = Date.now(),
 ): Promise<{ task: Task; created: boolean }> {
 	const type = taskTypeOf(input.task_name);
+	const target = input.target ?? type.target ?? null;
+	requireCallableTarget(env, target);
 	const taskId = idempotencyKey === null ? newTaskId() : await idempotentTaskId(caller.tenant, idempotencyKey);
 	const runAt = input.run_at !== undefined ? Date.parse(input.run_at) : input.delay_seconds ? now + input.delay_seconds * 1000 : null;
 	const spec = {
@@ -81,6 +99,7 @@ export async function createTask(
 		metadata: input.metadata ?? {},
 		created_by: caller.actor,
 		idempotency_key: idempotencyKey,
+		target,
 	};
 	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
 	const answer = await taskStub(env, caller.tenant, taskId).create(spec, fingerprint);

@@ -3,7 +3,7 @@
  * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
  */
 import { backoffMs } from "./retry";
-import { type ItemError, isTerminal, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
+import { type ItemError, isTerminal, type Task, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
 
 export type CancelMode = "soft" | "hard";
 
@@ -226,6 +226,8 @@ export interface NewTask {
 	metadata: Record<string, string>;
 	created_by: string | null;
 	idempotency_key: string | null;
+	/** Omitted: not pushed, or pushed where the task's type says. */
+	target?: Task["target"];
 }
 
 /** A task's first state: PENDING (asking for a turn at once), or SCHEDULED for a later run_at. */
@@ -233,6 +235,7 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 	const scheduled = spec.run_at !== null && spec.run_at > ctx.now;
 	const task: TaskRecord = {
 		...spec,
+		target: spec.target ?? null,
 		status: scheduled ? "SCHEDULED" : "PENDING",
 		run_at: spec.run_at === null ? null : iso(spec.run_at),
 		result: null,

@@ -1,4 +1,5 @@
 /** The task resource as clients see it (DESIGN § The task resource), and its stored form. */
+import type { PushTarget } from "../execute/push";
 
 export const TASK_STATUSES = [
 	"PENDING",
@@ -61,6 +62,8 @@ export interface Task {
 	created_by: string | null;
 	idempotency_key: string | null;
 	version: number;
+	/** Where an `http` task's attempts are pushed (its own target, else its type's, fixed at creation); null when not pushed. */
+	target: PushTarget | null;
 }
 
 /**
@@ -75,7 +78,18 @@ export interface TaskRecord extends Task {
 	redeliver_at: number | null;
 }
 
+/** Header values of a target often carry its credentials: clients see only their names. */
+export const REDACTED = "[redacted]";
+
+function redactTarget(target: PushTarget | null | undefined): PushTarget | null {
+	if (!target) {
+		return null; // also a record stored before targets existed
+	}
+	const headers = target.headers && Object.fromEntries(Object.keys(target.headers).map((name) => [name, REDACTED]));
+	return { ...target, ...(headers && { headers }) };
+}
+
 export function toPublicTask(record: TaskRecord): Task {
 	const { tenant: _tenant, timeout_at: _timeout, cancel_deadline_at: _cancel, redeliver_at: _redeliver, ...task } = record;
-	return task;
+	return { ...task, target: redactTarget(record.target) };
 }

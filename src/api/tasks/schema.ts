@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_PUSH_TIMEOUT_SECONDS } from "../../execute/push";
 import { TASK_STATUSES } from "../../task/task";
 
 export const TaskIdParam = z.object({
@@ -6,6 +7,45 @@ export const TaskIdParam = z.object({
 });
 
 const isoTime = z.string().nullable().openapi({ format: "date-time" });
+
+const MAX_TARGET_HEADERS = 20;
+/** Ours on every push: a target's own headers may not stand in for them. */
+const RESERVED_HEADER = /^(webhook-.*|content-type|content-length|host)$/i;
+
+/**
+ * A push target as a create body gives it. Whether its URL may be called (https, no private
+ * address) depends on the deployment, so the service checks that (src/execute/ssrf-guard.ts).
+ */
+export const PushTargetBody = z
+	.strictObject({
+		url: z
+			.string()
+			.max(2048)
+			.refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "an absolute http(s) URL")
+			.openapi({ example: "https://jobs.example.com/taskplane" }),
+		headers: z
+			.record(
+				z
+					.string()
+					.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "a header name")
+					.refine((name) => !RESERVED_HEADER.test(name), "taskplane sets this header itself"),
+				z
+					.string()
+					.max(2048)
+					.regex(/^[^\r\n]*$/, "no line breaks"),
+			)
+			.refine((h) => Object.keys(h).length <= MAX_TARGET_HEADERS, `at most ${MAX_TARGET_HEADERS} headers`)
+			.optional()
+			.openapi({ description: "Sent with every push (for example your endpoint's own auth); shown on the task as names only" }),
+		timeout_seconds: z
+			.number()
+			.int()
+			.min(1)
+			.max(MAX_PUSH_TIMEOUT_SECONDS)
+			.optional()
+			.openapi({ description: "How long one push request may take; default 30" }),
+	})
+	.openapi("PushTarget");
 
 export const TaskSchema = z
 	.object({
@@ -39,6 +79,13 @@ export const TaskSchema = z
 		created_by: z.string().nullable(),
 		idempotency_key: z.string().nullable(),
 		version: z.number().int(),
+		target: z
+			.object({ url: z.string(), headers: z.record(z.string(), z.string()).optional(), timeout_seconds: z.number().int().optional() })
+			.nullable()
+			.openapi({
+				description:
+					"Where this task's attempts are pushed (its own, else its type's; header values shown as [redacted]); null when not pushed",
+			}),
 	})
 	.openapi("Task");
 
@@ -83,6 +130,9 @@ export const CreateTaskBody = z
 			.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "1-64 letters, digits, _ or - (keys are filter names)"), z.string().max(512))
 			.refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `at most ${MAX_METADATA_KEYS} keys`)
 			.optional(),
+		target: PushTargetBody.optional().openapi({
+			description: "Push each attempt to this endpoint, signed (execution mode http); overrides the type's target",
+		}),
 	})
 	.refine((body) => body.run_at === undefined || body.delay_seconds === undefined, {
 		message: "give run_at or delay_seconds, not both",
