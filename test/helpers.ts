@@ -2,6 +2,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, type MockInstance, vi } from "vitest";
+import type { LeaseAnswer } from "../src/execute/protocol";
 import worker from "../src/index";
 import type { Task, TaskStatus } from "../src/task/task";
 import type { TaskEventEntry, TaskObject } from "../src/task/task-object";
@@ -87,34 +88,52 @@ export async function deliverMessages(bodies: unknown[]) {
 }
 
 /**
- * Runs the task's current attempt from the test, as the dispatcher and the consumer would: its
- * turn is granted (if it still waits) and its message delivered here, so the handler has
- * finished when this resolves. Use with `holdQueue()`, so the runtime's consumer races nothing.
+ * Runs the task's current attempt from the test, as the dispatcher, the consumer and the
+ * object's alarm would: its turn is granted (if it still waits), its message delivered here and
+ * the alarm that runs the builtin handler fired here, so the handler has finished when this
+ * resolves. Use with `holdQueue()`, so the runtime's consumer races nothing.
  */
 export async function runAttempt(taskId: string): Promise<Task> {
 	const stub = taskStub(taskId);
 	const { attempt } = (await readTask(stub)) as Task;
 	expect(await stub.grant(attempt)).toBe(true);
 	await deliverMessages([{ task_id: taskId, tenant: TENANT, attempt }]);
-	return (await readTask(stub)) as Task;
+	return finishBuiltinRun(taskId);
 }
 
 /**
- * Creates a task and claims its first attempt from the test, as a worker that then goes silent
- * would. The queue is held meanwhile and the test grants the turn itself (as the dispatcher
- * does), so no delivery of the runtime's can take the attempt first.
+ * Fires the alarm that runs a started builtin attempt's handler and waits for the attempt to
+ * end. The runtime may have fired the alarm first: then its run is the one waited for.
  */
-export async function createClaimedTask(body: Record<string, unknown>): Promise<Task> {
-	const send = holdQueue();
-	try {
-		const task = await createTask(body);
-		const stub = taskStub(task.task_id);
-		expect(await stub.grant(1)).toBe(true);
-		expect(await stub.start(1)).not.toBeNull();
-		return (await readTask(stub)) as Task;
-	} finally {
-		send.mockRestore();
+export async function finishBuiltinRun(taskId: string, timeout = 10_000): Promise<Task> {
+	const stub = taskStub(taskId);
+	const { attempt } = (await readTask(stub)) as Task;
+	await runDurableObjectAlarm(stub);
+	return waitForTask(taskId, (t) => t.status !== "PROCESSING" || t.attempt !== attempt, timeout);
+}
+
+/** The builtin attempt the object is running from its alarm right now, or null. */
+export function runningAttempt(taskId: string): Promise<number | null> {
+	return runInDurableObject(taskStub(taskId), (instance) => {
+		// The run is the object's private state; only tests look at it from outside.
+		const run = (instance as unknown as { running: { attempt: number } | null }).running;
+		return run?.attempt ?? null;
+	});
+}
+
+/**
+ * Creates a pull task and claims its first attempt from the test, as a worker that then goes
+ * silent would; the answer carries the attempt's token. Pull tasks get no queue turn, so no
+ * delivery of the runtime's can take the attempt first.
+ */
+export async function createClaimedTask(body: Record<string, unknown>): Promise<Task & { token: string }> {
+	const task = await createTask({ execution: "pull", ...body });
+	const stub = taskStub(task.task_id);
+	const claim = (await stub.claimAttempt(1, { runner: "test-worker" })) as LeaseAnswer;
+	if (!claim.ok) {
+		throw new Error(`claim refused: ${claim.reason}`);
 	}
+	return { ...((await readTask(stub)) as Task), token: claim.lease.token };
 }
 
 /**

@@ -16,6 +16,7 @@ import { TASK_STATUSES, type TaskRecord, type TaskStatus } from "../src/task/tas
 const NOW = Date.parse("2026-01-01T00:00:00.000Z");
 const ctx = (random = 0.5, now = NOW): MachineContext => ({ now, random: () => random });
 const TIMEOUT_S = 60;
+const LEASE_MS = 60_000;
 const ATTEMPT = 2;
 
 const spec: NewTask = {
@@ -48,6 +49,8 @@ function taskIn(status: TaskStatus, overrides: Partial<TaskRecord> = {}): TaskRe
 		run_at: status === "SCHEDULED" ? new Date(NOW + 1_000).toISOString() : null,
 		started_at: started ? new Date(NOW - 10_000).toISOString() : null,
 		timeout_at: status === "PROCESSING" ? NOW + 50_000 : null,
+		// A running attempt whose lease has just run out (its runner went quiet).
+		...(status === "PROCESSING" ? { lease_ms: LEASE_MS, lease_deadline: NOW - 1, lease_expires_at: new Date(NOW - 1).toISOString() } : {}),
 		completed_at: started && status !== "PROCESSING" ? new Date(NOW - 1_000).toISOString() : null,
 		...overrides,
 	};
@@ -58,7 +61,10 @@ const EVENTS: Record<string, TaskEvent> = {
 	dispatch: { type: "dispatch", attempt: ATTEMPT },
 	wake: { type: "wake" },
 	redeliver: { type: "redeliver", attempt: ATTEMPT },
-	start: { type: "start", attempt: ATTEMPT },
+	start: { type: "start", attempt: ATTEMPT, lease_ms: LEASE_MS, token_hash: "h2", runner: "builtin" },
+	claim: { type: "claim", attempt: ATTEMPT, lease_ms: LEASE_MS, token_hash: "h2", runner: "worker-1" },
+	heartbeat: { type: "heartbeat", attempt: ATTEMPT },
+	lease_expired: { type: "lease_expired", attempt: ATTEMPT },
 	progress: { type: "progress", attempt: ATTEMPT, progress: { percent: 50, done: 1, total: 2, message: "half" } },
 	complete: { type: "complete", attempt: ATTEMPT, result: { ok: true }, errors: [] },
 	fail: { type: "fail", attempt: ATTEMPT, error: failure },
@@ -77,6 +83,8 @@ const ALLOWED: Partial<Record<TaskStatus, Partial<Record<EventName, TaskStatus>>
 	QUEUED: { start: "PROCESSING", redeliver: "QUEUED", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
 	PROCESSING: {
 		progress: "PROCESSING",
+		heartbeat: "PROCESSING",
+		lease_expired: "SCHEDULED",
 		complete: "COMPLETED",
 		fail: "SCHEDULED",
 		timeout: "SCHEDULED",
@@ -87,7 +95,20 @@ const ALLOWED: Partial<Record<TaskStatus, Partial<Record<EventName, TaskStatus>>
 	CANCELED: { retry: "PENDING" },
 };
 /** Reports and starts name an attempt: on a live task in the wrong state they are stale. */
-const ATTEMPT_EVENTS = new Set<EventName>(["dispatch", "start", "redeliver", "progress", "complete", "fail", "timeout"]);
+const ATTEMPT_EVENTS = new Set<EventName>([
+	"dispatch",
+	"start",
+	"claim",
+	"heartbeat",
+	"lease_expired",
+	"redeliver",
+	"progress",
+	"complete",
+	"fail",
+	"timeout",
+]);
+/** Events that change nothing a client reads as a new version: no history write is owed. */
+const SAME_VERSION = new Set<EventName>(["redeliver", "heartbeat"]);
 const TERMINAL = new Set<TaskStatus>(["COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELED"]);
 
 const pairs = TASK_STATUSES.flatMap((status) => Object.keys(EVENTS).map((event) => ({ status, event: event as EventName })));
@@ -100,8 +121,8 @@ function accepted(result: TransitionResult): Accepted {
 }
 
 describe("transition over every (state × event) pair", () => {
-	it("covers all 8 states × 12 events", () => {
-		expect(pairs).toHaveLength(96);
+	it("covers all 8 states × 15 events", () => {
+		expect(pairs).toHaveLength(120);
 	});
 
 	it.each(pairs)("$status + $event", ({ status, event }) => {
@@ -117,7 +138,7 @@ describe("transition over every (state × event) pair", () => {
 		const { task, note, effects } = accepted(result);
 		expect(task.status).toBe(lands);
 		// A redelivery changes nothing a client sees: same version, no history write owed.
-		expect(task.version).toBe(before.version + (event === "redeliver" ? 0 : 1));
+		expect(task.version).toBe(before.version + (SAME_VERSION.has(event) ? 0 : 1));
 		if (note) {
 			expect(note).toMatchObject({ from_status: status, to_status: lands });
 		}
@@ -202,10 +223,12 @@ describe("allowed transitions carry the right fields and effects", () => {
 	});
 
 	it("start of another attempt is stale", () => {
-		expect(transition(taskIn("QUEUED"), { type: "start", attempt: ATTEMPT + 1 }, ctx())).toMatchObject({
-			ok: false,
-			code: "STALE_ATTEMPT",
-		});
+		expect(transition(taskIn("QUEUED"), { ...(EVENTS.start as { type: "start" } & TaskEvent), attempt: ATTEMPT + 1 }, ctx())).toMatchObject(
+			{
+				ok: false,
+				code: "STALE_ATTEMPT",
+			},
+		);
 	});
 
 	it("fail with tries left schedules the next attempt within the backoff ceiling", () => {
@@ -346,12 +369,21 @@ describe("deadlines", () => {
 	const PURGE = 7 * 86_400_000;
 	it.each([
 		["SCHEDULED", {}, [{ at: NOW + 1_000, event: { type: "wake" } }]],
-		["PROCESSING", {}, [{ at: NOW + 50_000, event: { type: "timeout", attempt: ATTEMPT } }]],
+		[
+			"PROCESSING",
+			{},
+			[
+				{ at: NOW + 50_000, event: { type: "timeout", attempt: ATTEMPT } },
+				{ at: NOW - 1, event: { type: "lease_expired", attempt: ATTEMPT } },
+			],
+		],
+		["PROCESSING", { lease_ms: null, lease_deadline: null }, [{ at: NOW + 50_000, event: { type: "timeout", attempt: ATTEMPT } }]],
 		[
 			"PROCESSING",
 			{ cancel_requested: true, cancel_deadline_at: NOW + 5_000 },
 			[
 				{ at: NOW + 50_000, event: { type: "timeout", attempt: ATTEMPT } },
+				{ at: NOW - 1, event: { type: "lease_expired", attempt: ATTEMPT } },
 				{ at: NOW + 5_000, event: { type: "escalate_cancel" } },
 			],
 		],
@@ -362,5 +394,113 @@ describe("deadlines", () => {
 		["QUEUED", { redeliver_at: NOW + 30_000 }, [{ at: NOW + 30_000, event: { type: "redeliver", attempt: ATTEMPT } }]],
 	] as const)("%s %o waits on %o", (status, overrides, expected) => {
 		expect(deadlines(taskIn(status, overrides), PURGE)).toEqual(expected);
+	});
+});
+
+describe("leases", () => {
+	const running = (remainingMs: number) =>
+		taskIn("PROCESSING", {
+			lease_ms: LEASE_MS,
+			lease_deadline: NOW + remainingMs,
+			lease_expires_at: new Date(NOW + remainingMs).toISOString(),
+		});
+
+	it("start and claim grant a lease from now and record the attempt's token", () => {
+		const started = accepted(transition(taskIn("QUEUED"), EVENTS.start as TaskEvent, ctx())).task;
+		expect(started).toMatchObject({
+			lease_ms: LEASE_MS,
+			lease_deadline: NOW + LEASE_MS,
+			lease_expires_at: new Date(NOW + LEASE_MS).toISOString(),
+		});
+		expect(started.tokens).toEqual([{ attempt: ATTEMPT, hash: "h2" }]);
+		const pull = taskIn("PENDING", { execution: "pull" });
+		const claimed = accepted(transition(pull, EVENTS.claim as TaskEvent, ctx()));
+		expect(claimed.task).toMatchObject({
+			status: "PROCESSING",
+			lease_deadline: NOW + LEASE_MS,
+			tokens: [{ attempt: ATTEMPT, hash: "h2" }],
+		});
+		expect(claimed.effects).toEqual([]);
+		expect(claimed.note).toMatchObject({ type: "claimed", data: { runner: "worker-1" } });
+	});
+
+	it("a heartbeat renews only when less than half the lease remains, and is no new version", () => {
+		const fresh = running(LEASE_MS / 2 + 1);
+		expect(accepted(transition(fresh, EVENTS.heartbeat as TaskEvent, ctx())).task).toBe(fresh);
+		const late = running(LEASE_MS / 2 - 1);
+		const renewed = accepted(transition(late, EVENTS.heartbeat as TaskEvent, ctx())).task;
+		expect(renewed).toMatchObject({ lease_deadline: NOW + LEASE_MS, version: late.version });
+	});
+
+	it("progress renews the lease too", () => {
+		const task = accepted(transition(running(1_000), EVENTS.progress as TaskEvent, ctx())).task;
+		expect(task.lease_deadline).toBe(NOW + LEASE_MS);
+	});
+
+	it("an expired lease fails the attempt with LEASE_EXPIRED, retryable; a lease not yet run out is kept", () => {
+		expect(transition(running(1), EVENTS.lease_expired as TaskEvent, ctx())).toMatchObject({ ok: false, code: "CONFLICT" });
+		const { task, note } = accepted(transition(running(0), EVENTS.lease_expired as TaskEvent, ctx()));
+		expect(task).toMatchObject({
+			status: "SCHEDULED",
+			attempt: ATTEMPT + 1,
+			error_code: "LEASE_EXPIRED",
+			lease_deadline: null,
+			lease_expires_at: null,
+		});
+		expect(note?.type).toBe("lease_expired");
+	});
+
+	it.each(["complete", "fail", "cancel hard"] as const)("%s ends the lease", (event) => {
+		const { task } = accepted(transition(running(30_000), EVENTS[event] as TaskEvent, ctx()));
+		expect(task).toMatchObject({ lease_ms: null, lease_deadline: null, lease_expires_at: null });
+	});
+});
+
+describe("execution modes", () => {
+	const externalSpec: NewTask = { ...spec, execution: "external", token_hash: "h1" };
+
+	it("a pull task is never queued: only a claim starts it; other modes cannot be claimed", () => {
+		expect(transition(taskIn("PENDING", { execution: "pull" }), EVENTS.dispatch as TaskEvent, ctx())).toMatchObject({
+			ok: false,
+			code: "STALE_ATTEMPT",
+		});
+		expect(transition(taskIn("PENDING"), EVENTS.claim as TaskEvent, ctx())).toMatchObject({ ok: false, code: "STALE_ATTEMPT" });
+		expect(
+			transition(
+				taskIn("PENDING", { execution: "pull" }),
+				{ type: "claim", attempt: 1, lease_ms: LEASE_MS, token_hash: "h1", runner: "worker-1" },
+				ctx(),
+			),
+		).toMatchObject({
+			ok: false,
+			code: "STALE_ATTEMPT",
+		});
+	});
+
+	it("an external task is tracked, not dispatched: created PENDING with its token and no offer", () => {
+		const created = createTask(externalSpec, ctx());
+		expect(created.task).toMatchObject({ status: "PENDING", execution: "external", tokens: [{ attempt: 1, hash: "h1" }] });
+		expect(created.effects).toEqual([]);
+		const woken = accepted(transition({ ...taskIn("SCHEDULED"), execution: "external" }, EVENTS.wake as TaskEvent, ctx()));
+		expect(woken.effects).toEqual([]);
+	});
+
+	it("an external task starts from PENDING, keeping its token; without lease_ms it has no lease", () => {
+		const created = createTask(externalSpec, ctx()).task;
+		const event: TaskEvent = { type: "start", attempt: 1, lease_ms: null, token_hash: null, runner: "external" };
+		const { task, effects } = accepted(transition(created, event, ctx()));
+		expect(task).toMatchObject({ status: "PROCESSING", lease_deadline: null, tokens: [{ attempt: 1, hash: "h1" }] });
+		expect(effects).toEqual([]);
+		expect(transition(taskIn("QUEUED", { execution: "external" }), EVENTS.start as TaskEvent, ctx())).toMatchObject({ ok: false });
+	});
+
+	it("an external task is never retried on its own; a manual retry gives its new attempt a token and no offer", () => {
+		const external = taskIn("PROCESSING", { execution: "external" });
+		const failed = accepted(transition(external, EVENTS.fail as TaskEvent, ctx())).task;
+		expect(failed).toMatchObject({ status: "FAILED", attempt: ATTEMPT });
+		const retried = accepted(transition(failed, { type: "retry", reset_attempts: true, token_hash: "h3" }, ctx()));
+		expect(retried.task).toMatchObject({ status: "PENDING", attempt: ATTEMPT + 1 });
+		expect(retried.task.tokens.at(-1)).toEqual({ attempt: ATTEMPT + 1, hash: "h3" });
+		expect(retried.effects).toEqual([]);
 	});
 });

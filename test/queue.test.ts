@@ -8,9 +8,11 @@ import {
 	api,
 	createTask,
 	deliverMessages as deliver,
+	finishBuiltinRun,
 	holdQueue,
 	postJson,
 	readTask,
+	runningAttempt,
 	TENANT,
 	taskEvents,
 	taskStub,
@@ -51,7 +53,7 @@ describe("queue consumer", () => {
 		expect(result.retryMessages).toEqual([]);
 		expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
 
-		const done = (await readTask(taskStub(task.task_id))) as Task;
+		const done = await finishBuiltinRun(task.task_id);
 		expect(done.status).toBe("COMPLETED");
 		const rows = await messagesOf(task.task_id);
 		expect(rows).toHaveLength(1);
@@ -63,7 +65,7 @@ describe("queue consumer", () => {
 	it("runs nothing for a stale attempt", async () => {
 		const task = await queuedTask({ task_name: "messages.create", payload: { content: "once" } });
 		await deliver([messageFor(task.task_id, 1)]);
-		const done = (await readTask(taskStub(task.task_id))) as Task;
+		const done = await finishBuiltinRun(task.task_id);
 		expect(done.status).toBe("COMPLETED");
 		const { ids, result } = await deliver([messageFor(task.task_id, 1), messageFor(task.task_id, 2)]);
 		expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
@@ -79,13 +81,13 @@ describe("queue consumer", () => {
 		expect(await messagesOf(task.task_id)).toEqual([]);
 	});
 
-	it("fails an unknown task_name at once with UNKNOWN_TASK, no retry", async () => {
-		const task = await queuedTask({ task_name: "nobody.handles_this" });
+	it("an unknown task_name waits for a worker (pull) instead of failing, and is never queued", async () => {
+		const task = await createTask({ task_name: "nobody.handles_this" });
+		expect(task).toMatchObject({ status: "PENDING", execution: "pull" });
+		expect(await taskStub(task.task_id).grant(1)).toBe(false);
 		const { result } = await deliver([messageFor(task.task_id, 1)]);
 		expect(result.explicitAcks).toHaveLength(1);
-		const failed = (await readTask(taskStub(task.task_id))) as Task;
-		expect(failed).toMatchObject({ error_code: "UNKNOWN_TASK", retry_count: 0, attempt: 1 });
-		expect(failed.error_message).toMatch(/nobody\.handles_this/);
+		expect(await readTask(taskStub(task.task_id))).toMatchObject({ status: "PENDING", version: task.version });
 	});
 
 	it("runs nothing for a task that does not exist", async () => {
@@ -101,20 +103,28 @@ describe("queue consumer", () => {
 		expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
 	});
 
-	it("a hard cancel fences the running handler's reports and aborts its signal", { timeout: 15_000 }, async () => {
+	it("acknowledges a builtin attempt at once: the object runs the handler from its alarm", { timeout: 15_000 }, async () => {
 		const task = await queuedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
-		// Ours is the only delivery: the runtime's consumer never sees the held message.
-		const run = deliver([messageFor(task.task_id, 1)]);
+		// The consumer returns while the 30 s handler has not even begun.
+		const { result } = await deliver([messageFor(task.task_id, 1)]);
+		expect(result.explicitAcks).toHaveLength(1);
+		expect(await readTask(taskStub(task.task_id))).toMatchObject({ status: "PROCESSING", progress: null });
+		await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
+	});
+
+	it("a hard cancel aborts the running handler's signal at once and fences its late reports", { timeout: 15_000 }, async () => {
+		const task = await queuedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
+		await deliver([messageFor(task.task_id, 1)]);
+		const run = finishBuiltinRun(task.task_id, 14_000);
 		await waitForTask(task.task_id, (t) => t.status === "PROCESSING" && t.progress !== null, 5_000);
+		expect(await runningAttempt(task.task_id)).toBe(1);
 		const res = await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
 		const canceled = await res.json<{ status: string; version: number }>();
 		expect(canceled.status).toBe("CANCELED");
+		await run;
 		// Without the abort, the handler would sleep on for ~29 s and this would time out.
-		const { result } = await run;
-		expect(result.explicitAcks).toHaveLength(1);
-		const stub = taskStub(task.task_id);
-		expect(await readTask(stub)).toMatchObject({ status: "CANCELED", version: canceled.version });
-		const late = await stub.progress(1, { percent: 99, done: null, total: null, message: null });
-		expect(late).toMatchObject({ ok: false, code: "CONFLICT" });
+		await vi.waitFor(async () => expect(await runningAttempt(task.task_id)).toBeNull(), { timeout: 3_000, interval: 50 });
+		// The handler's last word (its fail on the abort) was refused: nothing moved after the cancel.
+		expect(await readTask(taskStub(task.task_id))).toMatchObject({ status: "CANCELED", version: canceled.version });
 	});
 });

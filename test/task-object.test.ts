@@ -90,11 +90,11 @@ describe("history projection", () => {
 
 describe("processing timeout", () => {
 	it("fires from the alarm: retried as attempt 2, then FAILED with TIMEOUT", async () => {
-		// Claimed by the test and never reported on, as by a worker that hangs.
+		// Claimed by the test and renewed far past its timeout, as by a worker that hangs but heartbeats.
 		const created = await createClaimedTask({
-			task_name: "demo.sleep",
-			payload: { duration_seconds: 3600 },
+			task_name: "reports.build",
 			timeout_seconds: 60,
+			lease_seconds: 3600,
 			max_retries: 1,
 		});
 		const stub = taskStub(created.task_id);
@@ -103,15 +103,14 @@ describe("processing timeout", () => {
 		const retried = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
 		expect(retried).toMatchObject({ status: "SCHEDULED", attempt: 2, retry_count: 1, error_code: "TIMEOUT" });
 
-		holdQueue();
-		expect(await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED")).toMatchObject({ status: "QUEUED", attempt: 2 });
-		expect(await stub.start(2)).not.toBeNull();
+		expect(await fireAlarmsUntil(stub, (t) => t?.status !== "SCHEDULED")).toMatchObject({ status: "PENDING", attempt: 2 });
+		expect(await stub.claimAttempt(2, { runner: "test-worker", lease_ms: 3_600_000 })).toMatchObject({ ok: true });
 		const failed = await fireAlarmsUntil(stub, (t) => t?.status !== "PROCESSING");
 		expect(failed).toMatchObject({ status: "FAILED", attempt: 2, error_code: "TIMEOUT", retry_count: 1, max_retries: 1 });
 
 		const types = (await taskEvents(created.task_id)).map((e) => e.type);
 		expect(types.filter((t) => t === "timed_out")).toHaveLength(2);
-		expect(types.filter((t) => t === "started")).toHaveLength(2);
+		expect(types.filter((t) => t === "claimed")).toHaveLength(2);
 	});
 });
 
@@ -136,15 +135,16 @@ describe("log lines", () => {
 	it("are events of type log, in order with the transitions, and fenced by attempt", async () => {
 		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
 		const stub = taskStub(task.task_id);
-		expect(await stub.log(1, "reading input", { rows: 3 })).toEqual({ ok: true, cancel_requested: false });
-		expect(await stub.log(2, "from the future", null)).toMatchObject({ ok: false, code: "STALE_ATTEMPT" });
-		expect(await stub.complete(1, { rows: 3 }, [])).toEqual({ ok: true, cancel_requested: false });
-		expect(await stub.log(1, "too late", null)).toMatchObject({ ok: false, code: "CONFLICT" });
+		const log = (message: string, data: Record<string, unknown> | null = null) => ({ kind: "log" as const, message, data });
+		expect(await stub.report(task.token, log("reading input", { rows: 3 }))).toMatchObject({ ok: true, cancel_requested: false });
+		expect(await stub.report(`${task.token}x`, log("not ours"))).toMatchObject({ ok: false, code: "NOT_FOUND" });
+		expect(await stub.report(task.token, { kind: "complete", result: { rows: 3 }, errors: [] })).toMatchObject({ ok: true });
+		expect(await stub.report(task.token, log("too late"))).toMatchObject({ ok: false, code: "CONFLICT" });
 
 		const events = await taskEvents(task.task_id);
-		expect(events.map((e) => e.type)).toEqual(["created", "queued", "started", "log", "completed"]);
+		expect(events.map((e) => e.type)).toEqual(["created", "claimed", "log", "completed"]);
 		expect(events[3]).toMatchObject({ message: "reading input", data: { rows: 3 }, from_status: null, to_status: null });
-		expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+		expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
 	});
 });
 

@@ -129,7 +129,7 @@ describe("a failing receiver", () => {
 		const release = failTwice(vi.spyOn(ImmediateDispatcher.prototype, "release"));
 		const record = vi.spyOn(ImmediateDispatcher.prototype, "record");
 		const stub = taskStub(task.task_id);
-		expect(await stub.complete(1, { ok: true }, [])).toEqual({ ok: true, cancel_requested: false });
+		expect(await stub.report(task.token, { kind: "complete", result: { ok: true }, errors: [] })).toMatchObject({ ok: true });
 		expect((await historyRow(task.task_id))?.status).not.toBe("COMPLETED");
 		await fireAlarmsUntil(stub, async () => (await historyRow(task.task_id))?.status === "COMPLETED", 5);
 		expect(release).toHaveBeenCalledTimes(3);
@@ -178,7 +178,7 @@ describe("repeated calls are harmless", () => {
 	it("a repeated release (or record) of the same version leaves history as it was", async () => {
 		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
 		const stub = taskStub(task.task_id);
-		await stub.complete(1, { n: 1 }, []);
+		await stub.report(task.token, { kind: "complete", result: { n: 1 }, errors: [] });
 		const done = (await readTask(stub)) as Task;
 		const row = await historyRow(task.task_id);
 		expect(row).toMatchObject({ status: "COMPLETED", version: done.version });

@@ -4,10 +4,12 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { isAttemptToken, tenantOfAttemptToken } from "../auth/attempt-tokens";
 import { sameSecret } from "../auth/keys";
 import { defaultRateLimit, spendToken } from "../auth/rate-limit";
 import { grants, requiredScope } from "../auth/scopes";
 import { ApiError } from "../errors";
+import { REPORT_KINDS } from "../execute/protocol";
 import { ROOT_TENANT, verifyKey } from "../services/api-keys";
 import type { App, AppEnv } from "./openapi";
 
@@ -22,7 +24,40 @@ function bearerOf(header: string | undefined): string | null {
 	return match?.[1] ?? null;
 }
 
+/** The report routes: `POST /v1/tasks/{id}/start | heartbeat | progress | log | complete | fail`. */
+const REPORT_PATH = new RegExp(`^/v1/tasks/[^/]+/(${REPORT_KINDS.join("|")})$`);
+
+export function isReportRoute(method: string, path: string): boolean {
+	return method === "POST" && REPORT_PATH.test(path);
+}
+
+/**
+ * A report is authorised by its attempt token alone, never by an API key: the token says which
+ * attempt reports, so a runner needs no key (a push target or a CI step holds only the token).
+ * The caller is the token's tenant with no scope; the task's object checks the token itself.
+ */
+function authenticateReport(header: string | undefined): { tenant: string; token: string } {
+	const token = bearerOf(header);
+	if (token === null || !isAttemptToken(token)) {
+		throw new ApiError("UNAUTHORIZED", "send the attempt token as `Authorization: Bearer tpa_…`; an API key cannot report", {
+			headers: challenge,
+		});
+	}
+	const tenant = tenantOfAttemptToken(token);
+	if (tenant === null) {
+		throw new ApiError("NOT_FOUND", "this task issued no such attempt token");
+	}
+	return { tenant, token };
+}
+
 export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
+	if (isReportRoute(c.req.method, c.req.path)) {
+		const { tenant, token } = authenticateReport(c.req.header("authorization"));
+		c.set("caller", { tenant, actor: null, scopes: [] });
+		c.set("attemptToken", token);
+		await next();
+		return;
+	}
 	const development = c.env.ENVIRONMENT === "development";
 	if (!development && !c.env.ADMIN_TOKEN) {
 		// Refuse to run open: a deployment must be given its bootstrap secret first (README).

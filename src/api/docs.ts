@@ -48,6 +48,12 @@ export function registerDocs(app: App) {
 		scheme: "bearer",
 		description: "An API key (`tp_...`), or the ADMIN_TOKEN for /v1/api-keys",
 	});
+	// The report routes take an attempt token instead: a capability for one attempt, no key.
+	app.openAPIRegistry.registerComponent("securitySchemes", "attemptToken", {
+		type: "http",
+		scheme: "bearer",
+		description: "An attempt token (`tpa_...`) from a claim, a push delivery or an external task's create answer",
+	});
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
 		security: [{ bearer: [] }],

@@ -4,7 +4,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import type { Caller } from "../services/tasks";
 
-export type AppEnv = { Bindings: Env; Variables: { caller: Caller; requestId: string } };
+/** `attemptToken`: set on the report routes only, which a token authorises instead of a key. */
+export type AppEnv = { Bindings: Env; Variables: { caller: Caller; requestId: string; attemptToken: string } };
 export type App = OpenAPIHono<AppEnv>;
 
 export const ProblemSchema = z

@@ -8,7 +8,7 @@ function hex(bytes: ArrayBuffer | Uint8Array): string {
 	return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
 	return btoa(String.fromCharCode(...bytes))
 		.replaceAll("+", "-")
 		.replaceAll("/", "_")
@@ -26,6 +26,7 @@ export function prefixOf(key: string): string | null {
 	return KEY_PATTERN.exec(key)?.[1] ?? null;
 }
 
+/** SHA-256 of a secret (an API key or an attempt token), hex: the only form either is stored in. */
 export async function hashKey(key: string): Promise<string> {
 	return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
 }

@@ -1,15 +1,12 @@
 /**
- * The queue consumer. A message names an attempt, never the work: the TaskObject hands out the
- * spec only to the call that moves that attempt QUEUED → PROCESSING, so a redelivered message
- * runs nothing twice. Everything the handler says goes back to the object, fenced by attempt.
+ * The queue consumer. A message names an attempt, never the work: it hands the attempt to its
+ * TaskObject (`startAttempt`) and acknowledges at once. Only the call that moves the attempt
+ * QUEUED → PROCESSING gets a lease, so a redelivered message runs nothing twice; a builtin
+ * attempt is then run by the object from its own alarm, so no run ever delays another's.
  */
-import type { TaskFailure } from "../task/machine";
 import type { TaskQueueMessage } from "../task/outbox";
 import { taskStub } from "../task/stub";
-import type { TaskProgress } from "../task/task";
-import type { AttemptSpec, ReportAnswer, TaskObject } from "../task/task-object";
 import { count } from "../usage";
-import { type HandlerContext, handlerFor, TaskError } from "./handlers";
 
 function isTaskMessage(body: unknown): body is TaskQueueMessage {
 	const b = body as Partial<TaskQueueMessage> | null;
@@ -28,84 +25,13 @@ async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
 		return;
 	}
 	const { task_id, tenant, attempt } = message.body;
-	const stub = taskStub(env, tenant, task_id);
-	let spec: AttemptSpec | null;
 	try {
-		spec = await stub.start(attempt);
+		// A refusal means the attempt was started already, or no longer waits: nothing to do.
+		await taskStub(env, tenant, task_id).startAttempt(attempt, { runner: "builtin" });
 	} catch (error) {
-		console.warn("taskplane: could not claim attempt; redelivering", task_id, attempt, error);
+		console.warn("taskplane: could not start attempt; redelivering", task_id, attempt, error);
 		message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
 		return;
 	}
-	if (spec) {
-		await runAttempt(stub, spec, tenant, env);
-	}
 	message.ack();
-}
-
-function toFailure(error: unknown, signal: AbortSignal): TaskFailure {
-	if (error instanceof TaskError) {
-		return { code: error.code, message: error.message, retryable: error.retryable };
-	}
-	if (signal.aborted) {
-		return { code: "CANCELED", message: "stopped on a cancel request", retryable: false };
-	}
-	const message = error instanceof Error ? error.message : String(error);
-	return { code: "HANDLER_ERROR", message, retryable: true };
-}
-
-/** A report lost to a passing platform error is tried again; if it never lands the timeout decides. */
-async function deliver(report: () => Promise<ReportAnswer>): Promise<ReportAnswer | null> {
-	for (let tries = 1; ; tries++) {
-		try {
-			return await report();
-		} catch (error) {
-			if (tries >= 3) {
-				console.error("taskplane: report lost; the task's timeout will settle it", error);
-				return null;
-			}
-			await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** tries));
-		}
-	}
-}
-
-async function runAttempt(stub: DurableObjectStub<TaskObject>, spec: AttemptSpec, tenant: string, env: Env): Promise<void> {
-	const { attempt } = spec;
-	const handler = handlerFor(spec.task_name);
-	if (!handler) {
-		const error = { code: "UNKNOWN_TASK", message: `no handler is registered for task_name ${spec.task_name}`, retryable: false };
-		await deliver(() => stub.fail(attempt, error));
-		return;
-	}
-	const controller = new AbortController();
-	const heed = (answer: ReportAnswer | null) => {
-		if (answer && (!answer.ok || answer.cancel_requested) && !controller.signal.aborted) {
-			controller.abort(answer.ok ? "cancel requested" : answer.reason);
-		}
-	};
-	const ctx: HandlerContext = {
-		task_id: spec.task_id,
-		tenant,
-		attempt,
-		payload: spec.payload,
-		signal: controller.signal,
-		env,
-		progress: async (p) => {
-			const progress: TaskProgress = {
-				percent: p.percent ?? null,
-				done: p.done ?? null,
-				total: p.total ?? null,
-				message: p.message ?? null,
-			};
-			heed(await deliver(() => stub.progress(attempt, progress)));
-		},
-		log: async (message, data) => heed(await deliver(() => stub.log(attempt, message, data ?? null))),
-	};
-	try {
-		const outcome = await handler(ctx);
-		await deliver(() => stub.complete(attempt, outcome.result ?? null, outcome.errors ?? []));
-	} catch (error) {
-		const failure = toFailure(error, controller.signal);
-		await deliver(() => stub.fail(attempt, failure));
-	}
 }

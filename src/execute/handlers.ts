@@ -12,7 +12,7 @@ export interface HandlerContext {
 	tenant: string;
 	attempt: number;
 	payload: unknown;
-	/** Aborts when the task is cancelled; seen at the handler's next progress or log report. */
+	/** Aborts at once when the task is cancelled, times out or loses its attempt. */
 	signal: AbortSignal;
 	progress(progress: Partial<TaskProgress>): Promise<void>;
 	log(message: string, data?: Record<string, unknown>): Promise<void>;

@@ -3,6 +3,7 @@
  * longest matching prefix (`etl.` → `etl`), else `other`. Types carry the defaults a task of
  * that kind gets when the create request leaves them out.
  */
+import type { ExecutionMode } from "./protocol";
 import type { PushTarget } from "./push";
 
 export interface TaskTypeDefinition {
@@ -12,6 +13,8 @@ export interface TaskTypeDefinition {
 	patterns: string[];
 	max_retries: number;
 	timeout_seconds: number;
+	/** Who runs tasks of this type; when absent, builtin if a handler is compiled in for the name, else pull. */
+	execution?: ExecutionMode;
 	/** Where tasks of this type are pushed when they name no target of their own. */
 	target?: PushTarget;
 }

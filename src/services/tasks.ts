@@ -6,9 +6,11 @@
 import type { Scope } from "../auth/scopes";
 import { cacheIfFinal, readSnapshot } from "../cache/snapshots";
 import { ApiError } from "../errors";
+import { handlerFor } from "../execute/handlers";
+import { type ExecutionMode, MAX_BUILTIN_TIMEOUT_SECONDS } from "../execute/protocol";
 import type { PushTarget } from "../execute/push";
 import { outboundModeOf, outboundUrlProblem } from "../execute/ssrf-guard";
-import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, taskTypeOf } from "../execute/task-types";
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, type TaskTypeDefinition, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
 import { findTaskSnapshot } from "../history/tasks";
 import { idempotentTaskId, isTaskId, newTaskId, requestFingerprint } from "../task/ids";
@@ -27,6 +29,8 @@ export interface CreateTaskInput {
 	run_at?: string;
 	delay_seconds?: number;
 	metadata?: Record<string, string>;
+	execution?: ExecutionMode;
+	lease_seconds?: number;
 	target?: PushTarget;
 }
 
@@ -72,14 +76,47 @@ function requireCallableTarget(env: Env, target: PushTarget | null): void {
 	}
 }
 
+/**
+ * The task's execution mode: asked for, else its type's, else builtin when a handler is
+ * compiled in for the name and pull otherwise (the task waits for a worker instead of failing).
+ * Throws ApiError VALIDATION_FAILED for a builtin task with no handler.
+ */
+function executionOf(input: CreateTaskInput, type: TaskTypeDefinition): ExecutionMode {
+	const mode = input.execution ?? type.execution ?? (handlerFor(input.task_name) ? "builtin" : "pull");
+	if (mode === "builtin" && !handlerFor(input.task_name)) {
+		const message = `no builtin handler is compiled in for ${input.task_name}: use execution pull or external`;
+		throw new ApiError("VALIDATION_FAILED", message, { errors: [{ path: "execution", message }] });
+	}
+	return mode;
+}
+
+/**
+ * A builtin attempt runs inside one alarm invocation: its timeout is at most
+ * MAX_BUILTIN_TIMEOUT_SECONDS. A type's longer default is capped; a create asking for more is refused.
+ */
+function timeoutOf(input: CreateTaskInput, type: TaskTypeDefinition, execution: ExecutionMode): number {
+	const asked = input.timeout_seconds;
+	const fallback = type.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS;
+	if (execution !== "builtin") {
+		return asked ?? fallback;
+	}
+	if (asked !== undefined && asked > MAX_BUILTIN_TIMEOUT_SECONDS) {
+		const message = `a builtin task runs at most ${MAX_BUILTIN_TIMEOUT_SECONDS} s (one alarm invocation); use pull or external for longer work`;
+		throw new ApiError("VALIDATION_FAILED", message, { errors: [{ path: "timeout_seconds", message }] });
+	}
+	return Math.min(asked ?? fallback, MAX_BUILTIN_TIMEOUT_SECONDS);
+}
+
 export async function createTask(
 	env: Env,
 	caller: Caller,
 	input: CreateTaskInput,
 	idempotencyKey: string | null,
 	now = Date.now(),
-): Promise<{ task: Task; created: boolean }> {
+): Promise<{ task: Task; created: boolean; token?: string }> {
 	const type = taskTypeOf(input.task_name);
+	const execution = executionOf(input, type);
+	const timeoutSeconds = timeoutOf(input, type, execution);
 	const target = input.target ?? type.target ?? null;
 	requireCallableTarget(env, target);
 	const taskId = idempotencyKey === null ? newTaskId() : await idempotentTaskId(caller.tenant, idempotencyKey);
@@ -94,17 +131,21 @@ export async function createTask(
 		priority: input.priority ?? 0,
 		payload: input.payload ?? null,
 		max_retries: input.max_retries ?? type.max_retries ?? DEFAULT_MAX_RETRIES,
-		timeout_seconds: input.timeout_seconds ?? type.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+		timeout_seconds: timeoutSeconds,
 		run_at: runAt,
 		metadata: input.metadata ?? {},
 		created_by: caller.actor,
 		idempotency_key: idempotencyKey,
+		execution,
+		lease_seconds: input.lease_seconds ?? null,
 		target,
 	};
 	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
-	const answer = await taskStub(env, caller.tenant, taskId).create(spec, fingerprint);
+	// Cast: the RPC stub's wrapped return type loses the `ok` discriminant.
+	const answer = (await taskStub(env, caller.tenant, taskId).create(spec, fingerprint)) as TaskAnswer;
 	const task = settle(answer);
-	return { task, created: "created" in answer && answer.created === true };
+	const token = answer.ok ? answer.token : undefined;
+	return { task, created: answer.ok && answer.created === true, ...(token === undefined ? {} : { token }) };
 }
 
 /** Read path: KV (terminal snapshots) ▸ the task's object ▸ D1 history ▸ 404. */
@@ -136,9 +177,12 @@ export async function cancelTask(env: Env, caller: Caller, taskId: string, mode:
 	return settle(await taskStub(env, caller.tenant, taskId).cancel(mode, graceSeconds));
 }
 
-export async function retryTask(env: Env, caller: Caller, taskId: string, resetAttempts: boolean): Promise<Task> {
+/** An external task's answer carries its new attempt's token. */
+export async function retryTask(env: Env, caller: Caller, taskId: string, resetAttempts: boolean): Promise<Task & { token?: string }> {
 	requireTaskId(taskId);
-	return settle(await taskStub(env, caller.tenant, taskId).retry(resetAttempts));
+	const answer = (await taskStub(env, caller.tenant, taskId).retry(resetAttempts)) as TaskAnswer;
+	const task = settle(answer);
+	return answer.ok && answer.token !== undefined ? { ...task, token: answer.token } : task;
 }
 
 export async function listTaskEvents(env: Env, caller: Caller, taskId: string): Promise<TaskEventEntry[]> {

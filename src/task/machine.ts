@@ -2,6 +2,7 @@
  * The only place that decides what a state change is (DESIGN § States). Pure: no I/O, no
  * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
  */
+import type { ExecutionMode } from "../execute/protocol";
 import { backoffMs } from "./retry";
 import { type ItemError, isTerminal, type Task, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
 
@@ -19,14 +20,26 @@ export type TaskEvent =
 	| { type: "wake" }
 	/** A QUEUED attempt nothing has started: its message is sent again (a late original is fenced). */
 	| { type: "redeliver"; attempt: number }
-	| { type: "start"; attempt: number }
+	/**
+	 * A runner takes the attempt: QUEUED → PROCESSING (an external task: PENDING → PROCESSING).
+	 * `token_hash` is the new attempt token's hash (null: keep the one issued before, as an
+	 * external task's create did); `lease_ms` null means no lease.
+	 */
+	| { type: "start"; attempt: number; lease_ms: number | null; token_hash: string | null; runner: string }
+	/** A pull worker's claim: PENDING → PROCESSING, no queue turn between. */
+	| { type: "claim"; attempt: number; lease_ms: number; token_hash: string; runner: string }
+	/** The runner is alive: the lease is renewed when less than half of it remains. */
+	| { type: "heartbeat"; attempt: number }
+	/** The lease ran out: the runner is gone. */
+	| { type: "lease_expired"; attempt: number }
 	| { type: "progress"; attempt: number; progress: TaskProgress }
 	| { type: "complete"; attempt: number; result: unknown; errors: ItemError[] }
 	| { type: "fail"; attempt: number; error: TaskFailure }
 	| { type: "timeout"; attempt: number }
 	| { type: "cancel"; mode: CancelMode; grace_seconds?: number }
 	| { type: "escalate_cancel" }
-	| { type: "retry"; reset_attempts: boolean };
+	/** `token_hash`: the new attempt's token, kept only by an external task (its runner gets it with the answer). */
+	| { type: "retry"; reset_attempts: boolean; token_hash?: string };
 
 export type TaskEventType = TaskEvent["type"];
 
@@ -54,6 +67,31 @@ export interface TransitionNote {
 	to_status: TaskStatus;
 	message: string;
 	data: Record<string, unknown> | null;
+}
+
+/** A running attempt's lease: its length, its deadline (ms) and the public ISO form. */
+function leased(leaseMs: number | null, now: number): Pick<TaskRecord, "lease_ms" | "lease_deadline" | "lease_expires_at"> {
+	const deadline = leaseMs === null ? null : now + leaseMs;
+	return { lease_ms: leaseMs, lease_deadline: deadline, lease_expires_at: deadline === null ? null : iso(deadline) };
+}
+
+const NO_LEASE = leased(null, 0);
+
+/**
+ * A report renews the lease only when less than half of it remains, so a runner reporting every
+ * second costs a stored write every half-lease, not one per report. The renewal is no new
+ * version: history is not told (the lease is for the object's alarm, not for lists).
+ */
+function renewed(task: TaskRecord, now: number): TaskRecord {
+	if (task.lease_ms === null || task.lease_deadline === null || task.lease_deadline - now >= task.lease_ms / 2) {
+		return task;
+	}
+	return { ...task, ...leased(task.lease_ms, now) };
+}
+
+/** An external task is tracked, not dispatched: it never asks the dispatcher for a turn. */
+function offerFor(task: TaskRecord, attempt: number): Effect[] {
+	return task.execution === "external" ? [] : [{ type: "offer", attempt }];
 }
 
 export interface MachineContext {
@@ -121,6 +159,7 @@ function finish(task: TaskRecord, status: TaskStatus, now: number, fields: Parti
 		timeout_at: null,
 		cancel_deadline_at: null,
 		redeliver_at: null,
+		...NO_LEASE,
 	};
 }
 
@@ -136,7 +175,8 @@ function failAttempt(task: TaskRecord, error: TaskFailure, ctx: MachineContext, 
 		const how = `soft cancel: attempt ${task.attempt} stopped (${error.code}: ${error.message})`;
 		return moved(task, canceled(task, ctx.now, how), type, how, [], { mode: "soft", error_code: error.code });
 	}
-	if (error.retryable && task.retry_count < task.max_retries) {
+	// An external runner owns its retries: a new attempt would need a token nobody holds.
+	if (error.retryable && task.retry_count < task.max_retries && task.execution !== "external") {
 		const runAt = ctx.now + backoffMs(task.attempt, ctx.random);
 		const next: TaskRecord = {
 			...task,
@@ -147,6 +187,7 @@ function failAttempt(task: TaskRecord, error: TaskFailure, ctx: MachineContext, 
 			run_at: iso(runAt),
 			timeout_at: null,
 			redeliver_at: null,
+			...NO_LEASE,
 		};
 		const message = `attempt ${task.attempt} failed (${error.code}); retry ${next.retry_count} of ${task.max_retries} at ${next.run_at}`;
 		return moved(task, next, type, message, [], { error_code: error.code, retryable: true });
@@ -175,7 +216,7 @@ function cancel(task: TaskRecord, mode: CancelMode, graceSeconds: number | undef
 	return moved(task, canceled(task, ctx.now, how), "canceled", how, [], { mode });
 }
 
-function retry(task: TaskRecord, resetAttempts: boolean): TransitionResult {
+function retry(task: TaskRecord, resetAttempts: boolean, tokenHash: string | undefined): TransitionResult {
 	if (task.status !== "FAILED" && task.status !== "CANCELED") {
 		return reject("CONFLICT", `only FAILED or CANCELED tasks can be retried; task is ${task.status}`);
 	}
@@ -204,10 +245,34 @@ function retry(task: TaskRecord, resetAttempts: boolean): TransitionResult {
 		timeout_at: null,
 		cancel_deadline_at: null,
 		redeliver_at: null,
+		...NO_LEASE,
+		tokens:
+			task.execution === "external" && tokenHash !== undefined
+				? [...task.tokens, { attempt: task.attempt + 1, hash: tokenHash }]
+				: task.tokens,
 	};
-	return moved(task, next, "retried", `manual retry as attempt ${next.attempt}`, [{ type: "offer", attempt: next.attempt }], {
+	return moved(task, next, "retried", `manual retry as attempt ${next.attempt}`, offerFor(task, next.attempt), {
 		reset_attempts: resetAttempts,
 	});
+}
+
+/** An attempt begins: PROCESSING with its timeout, its lease and (when given) its new token. */
+function begin(
+	task: TaskRecord,
+	event: { attempt: number; lease_ms: number | null; token_hash: string | null; runner: string },
+	ctx: MachineContext,
+	type: string,
+): Accepted {
+	const next: TaskRecord = {
+		...task,
+		status: "PROCESSING",
+		started_at: iso(ctx.now),
+		timeout_at: ctx.now + task.timeout_seconds * 1000,
+		redeliver_at: null,
+		...leased(event.lease_ms, ctx.now),
+		tokens: event.token_hash === null ? task.tokens : [...task.tokens, { attempt: event.attempt, hash: event.token_hash }],
+	};
+	return moved(task, next, type, `attempt ${task.attempt} ${type} by ${event.runner}`, [], { runner: event.runner });
 }
 
 export interface NewTask {
@@ -226,6 +291,12 @@ export interface NewTask {
 	metadata: Record<string, string>;
 	created_by: string | null;
 	idempotency_key: string | null;
+	/** builtin when omitted. */
+	execution?: ExecutionMode;
+	/** The lease each attempt gets (s); null or omitted: the runner's default, none for external. */
+	lease_seconds?: number | null;
+	/** An external task's token for attempt 1, handed to the creator with the answer. */
+	token_hash?: string | null;
 	/** Omitted: not pushed, or pushed where the task's type says. */
 	target?: Task["target"];
 }
@@ -233,9 +304,14 @@ export interface NewTask {
 /** A task's first state: PENDING (asking for a turn at once), or SCHEDULED for a later run_at. */
 export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 	const scheduled = spec.run_at !== null && spec.run_at > ctx.now;
+	const { token_hash: tokenHash, ...fields } = spec;
 	const task: TaskRecord = {
-		...spec,
+		...fields,
+		execution: spec.execution ?? "builtin",
 		target: spec.target ?? null,
+		lease_seconds: spec.lease_seconds ?? null,
+		...NO_LEASE,
+		tokens: tokenHash ? [{ attempt: 1, hash: tokenHash }] : [],
 		status: scheduled ? "SCHEDULED" : "PENDING",
 		run_at: spec.run_at === null ? null : iso(spec.run_at),
 		result: null,
@@ -257,7 +333,7 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 		redeliver_at: null,
 	};
 	const message = scheduled ? `created; scheduled for ${task.run_at}` : "created";
-	const effects: Effect[] = scheduled ? [] : [{ type: "offer", attempt: 1 }];
+	const effects: Effect[] = scheduled ? [] : offerFor(task, 1);
 	return { ok: true, task, effects, note: { type: "created", from_status: null, to_status: task.status, message, data: null } };
 }
 
@@ -268,6 +344,9 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 	}
 	switch (event.type) {
 		case "dispatch": {
+			if (task.execution === "pull") {
+				return reject("STALE_ATTEMPT", "a pull task is claimed by a worker, never queued");
+			}
 			if (task.status !== "PENDING" || task.attempt !== event.attempt) {
 				return reject("STALE_ATTEMPT", `a turn for attempt ${event.attempt} is stale (task is ${task.status}, attempt ${task.attempt})`);
 			}
@@ -299,27 +378,50 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 				return reject("CONFLICT", `wake needs SCHEDULED; task is ${task.status}`);
 			}
 			const next = { ...task, status: "PENDING" as const };
-			return moved(task, next, "due", `run_at ${task.run_at} reached`, [{ type: "offer", attempt: task.attempt }]);
+			return moved(task, next, "due", `run_at ${task.run_at} reached`, offerFor(task, task.attempt));
 		}
 		case "start": {
-			if (task.status !== "QUEUED" || task.attempt !== event.attempt) {
+			const from = task.execution === "external" ? "PENDING" : "QUEUED";
+			if (task.status !== from || task.attempt !== event.attempt) {
 				return reject("STALE_ATTEMPT", `attempt ${event.attempt} cannot start (task is ${task.status}, attempt ${task.attempt})`);
 			}
-			const next: TaskRecord = {
-				...task,
-				status: "PROCESSING",
-				started_at: iso(ctx.now),
-				timeout_at: ctx.now + task.timeout_seconds * 1000,
-				redeliver_at: null,
-			};
-			return moved(task, next, "started", `attempt ${task.attempt} started`);
+			return begin(task, event, ctx, "started");
+		}
+		case "claim": {
+			if (task.execution !== "pull") {
+				return reject("STALE_ATTEMPT", `a ${task.execution} task is not claimed by workers`);
+			}
+			if (task.status !== "PENDING" || task.attempt !== event.attempt) {
+				return reject("STALE_ATTEMPT", `attempt ${event.attempt} cannot be claimed (task is ${task.status}, attempt ${task.attempt})`);
+			}
+			return begin(task, event, ctx, "claimed");
+		}
+		case "heartbeat": {
+			const fenced = checkReport(task, event.attempt);
+			return fenced ?? { ok: true, task: renewed(task, ctx.now), effects: [], note: null };
+		}
+		case "lease_expired": {
+			if (task.status !== "PROCESSING" || task.attempt !== event.attempt || task.lease_deadline === null) {
+				return reject("STALE_ATTEMPT", `attempt ${event.attempt} holds no lease`);
+			}
+			if (task.lease_deadline > ctx.now) {
+				return reject("CONFLICT", `the lease of attempt ${event.attempt} runs until ${task.lease_expires_at}`);
+			}
+			const seconds = (task.lease_ms ?? 0) / 1000;
+			const error = { code: "LEASE_EXPIRED", message: `no report from the runner within its ${seconds} s lease`, retryable: true };
+			return failAttempt(task, error, ctx, "lease_expired");
 		}
 		case "progress": {
 			const fenced = checkReport(task, event.attempt);
 			if (fenced) {
 				return fenced;
 			}
-			return { ok: true, task: { ...task, progress: event.progress, version: task.version + 1 }, effects: [], note: null };
+			return {
+				ok: true,
+				task: { ...renewed(task, ctx.now), progress: event.progress, version: task.version + 1 },
+				effects: [],
+				note: null,
+			};
 		}
 		case "complete": {
 			const fenced = checkReport(task, event.attempt);
@@ -352,7 +454,7 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 			return moved(task, canceled(task, ctx.now, how), "canceled", how, [], { mode: "hard", escalated: true });
 		}
 		case "retry":
-			return retry(task, event.reset_attempts);
+			return retry(task, event.reset_attempts, event.token_hash);
 		default: {
 			const unknown: never = event;
 			throw new Error(`unhandled event ${JSON.stringify(unknown)}`);
@@ -384,6 +486,9 @@ export function deadlines(task: TaskRecord, purgeAfterMs: number): { at: number;
 	}
 	if (task.status === "PROCESSING" && task.timeout_at !== null) {
 		due.push({ at: task.timeout_at, event: { type: "timeout", attempt: task.attempt } });
+	}
+	if (task.status === "PROCESSING" && task.lease_deadline !== null) {
+		due.push({ at: task.lease_deadline, event: { type: "lease_expired", attempt: task.attempt } });
 	}
 	if (task.status === "PROCESSING" && task.cancel_deadline_at !== null) {
 		due.push({ at: task.cancel_deadline_at, event: { type: "escalate_cancel" } });

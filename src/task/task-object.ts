@@ -6,12 +6,25 @@
  * alarm with backoff. An object killed mid-flush still owes its deliveries and has its alarm.
  */
 import { DurableObject } from "cloudflare:workers";
+import { hashAttemptToken, mintAttemptToken } from "../auth/attempt-tokens";
 import type { Grantee } from "../dispatch/protocol";
+import { runBuiltin } from "../execute/builtin";
+import {
+	type AttemptLease,
+	type AttemptRunner,
+	DEFAULT_LEASE_SECONDS,
+	type LeaseAnswer,
+	type LeaseRequest,
+	MAX_LEASE_SECONDS,
+	MIN_LEASE_SECONDS,
+	type Report,
+	type ReportAnswer,
+	type RunnerRefusal,
+} from "../execute/protocol";
 import { count } from "../usage";
 import { LiveFeed } from "./live";
 import {
 	type CancelMode,
-	checkReport,
 	createTask,
 	deadlines,
 	type Effect,
@@ -19,29 +32,32 @@ import {
 	type MachineContext,
 	type NewTask,
 	type TaskEvent,
-	type TaskFailure,
 	type TransitionNote,
 	transition,
 } from "./machine";
 import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory, SAFETY_MS } from "./outbox";
-import { type ItemError, type Task, type TaskProgress, type TaskRecord, toPublicTask } from "./task";
+import { type Task, type TaskRecord, toPublicTask } from "./task";
 import { type StoredTask, type TaskEventEntry, TaskStorage } from "./task-storage";
 
 export type { TaskEventEntry } from "./task-storage";
 
-export type Refusal = { ok: false; code: "CONFLICT" | "STALE_ATTEMPT" | "NOT_FOUND" | "IDEMPOTENCY_MISMATCH"; reason: string };
-export type TaskAnswer = { ok: true; task: Task; created?: boolean } | Refusal;
-export type ReportAnswer = { ok: true; cancel_requested: boolean } | Refusal;
-export interface AttemptSpec {
-	task_id: string;
-	task_name: string;
-	payload: unknown;
+export type Refusal = RunnerRefusal | { ok: false; code: "IDEMPOTENCY_MISMATCH"; reason: string };
+/** `token`: only in the answer that issues it (creating or manually retrying an external task). */
+export type TaskAnswer = { ok: true; task: Task; created?: boolean; token?: string } | Refusal;
+
+const notFound: RunnerRefusal = { ok: false, code: "NOT_FOUND", reason: "task not found" };
+
+/** A builtin attempt this instance is running from its alarm; lost with the instance (the lease then expires). */
+interface Run {
 	attempt: number;
+	controller: AbortController;
 }
 
-const notFound: Refusal = { ok: false, code: "NOT_FOUND", reason: "task not found" };
+function clampLease(ms: number): number {
+	return Math.min(MAX_LEASE_SECONDS * 1000, Math.max(MIN_LEASE_SECONDS * 1000, ms));
+}
 
-export class TaskObject extends DurableObject<Env> implements Grantee {
+export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRunner {
 	private readonly storage: TaskStorage;
 	private stored: StoredTask | null | undefined;
 	private nextSeq = 1;
@@ -52,6 +68,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 	private flushAsOf = 0;
 	/** Open `/stream` readers; in memory only, fed after each commit and log line. */
 	private readonly live = new LiveFeed();
+	private running: Run | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -67,14 +84,21 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 			}
 			return { ok: true, task: toPublicTask(existing.record), created: false };
 		}
+		// An external task's runner gets its token with the create answer; nothing else hands it out.
+		const token = spec.execution === "external" ? mintAttemptToken(spec.tenant) : undefined;
+		const tokenHash = token === undefined ? null : await hashAttemptToken(token);
+		if (this.load()) {
+			// Another create of the same Idempotency-Key won the await above.
+			return this.create(spec, fingerprint);
+		}
 		const now = Date.now();
-		const first = createTask(spec, this.machineContext(now));
+		const first = createTask({ ...spec, token_hash: tokenHash }, this.machineContext(now));
 		this.stored = { record: first.task, transitions: [], outbox: emptyOutbox(), fingerprint };
 		this.commit(first.task, first.note, first.effects, now);
 		// The answer waits for no receiver: the commit holds the offer and the alarm that retries
 		// it, so the flush runs after the caller has its PENDING task.
 		this.flushInBackground();
-		return { ok: true, task: toPublicTask(first.task), created: true };
+		return { ok: true, task: toPublicTask(first.task), created: true, ...(token === undefined ? {} : { token }) };
 	}
 
 	async get(): Promise<Task | null> {
@@ -99,50 +123,129 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		return stored ? this.live.open(toPublicTask(stored.record)) : null;
 	}
 
-	/** The queue consumer's claim on an attempt: the spec only if this call moved it to PROCESSING. */
-	async start(attempt: number): Promise<AttemptSpec | null> {
-		const answer = await this.apply({ type: "start", attempt });
-		if (!answer.ok) {
-			return null;
-		}
-		const { task_id, task_name, payload } = this.require().record;
-		return { task_id, task_name, payload, attempt };
-	}
-
-	async progress(attempt: number, progress: TaskProgress): Promise<ReportAnswer> {
-		return this.report(await this.apply({ type: "progress", attempt, progress }));
-	}
-
-	async log(attempt: number, message: string, data: Record<string, unknown> | null): Promise<ReportAnswer> {
-		count("do_requests");
+	async startAttempt(attempt: number, request: LeaseRequest): Promise<LeaseAnswer> {
 		const stored = this.load();
-		if (!stored) {
+		if (stored?.record.execution === "external") {
+			return { ok: false, code: "STALE_ATTEMPT", reason: "an external task is started by its runner's start report" };
+		}
+		return this.takeAttempt((token_hash, lease_ms) => ({ type: "start", attempt, token_hash, lease_ms, runner: request.runner }), request);
+	}
+
+	async claimAttempt(attempt: number, request: LeaseRequest): Promise<LeaseAnswer> {
+		return this.takeAttempt((token_hash, lease_ms) => ({ type: "claim", attempt, token_hash, lease_ms, runner: request.runner }), request);
+	}
+
+	/** A runner's report, authorised by its attempt token alone: the token's attempt is the one reported on. */
+	async report(token: string, report: Report): Promise<ReportAnswer> {
+		count("do_requests");
+		if (!this.load()) {
 			return notFound;
 		}
-		const fenced = checkReport(stored.record, attempt);
-		if (fenced) {
-			return fenced;
+		const hash = await hashAttemptToken(token);
+		const issued = this.require().record.tokens.find((t) => t.hash === hash);
+		if (!issued) {
+			return { ok: false, code: "NOT_FOUND", reason: "this task issued no such attempt token" };
 		}
+		return this.reportAs(issued.attempt, report);
+	}
+
+	/** Mints the attempt's token and applies the start or claim `event`; the lease goes to this caller only. */
+	private async takeAttempt(event: (tokenHash: string, leaseMs: number) => TaskEvent, request: LeaseRequest): Promise<LeaseAnswer> {
+		count("do_requests");
+		const loaded = this.load();
+		if (!loaded) {
+			return notFound;
+		}
+		const token = mintAttemptToken(loaded.record.tenant);
+		const tokenHash = await hashAttemptToken(token);
+		const record = this.require().record;
+		const leaseMs = clampLease(request.lease_ms ?? (record.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000);
+		const answer = this.applyNow(event(tokenHash, leaseMs), Date.now());
+		if (!answer.ok) {
+			return answer;
+		}
+		// The commit armed the alarm (a builtin run starts from it); the caller need not wait for the flush.
+		this.flushInBackground();
+		const started = this.require().record;
+		const lease: AttemptLease = {
+			task_id: started.task_id,
+			task_name: started.task_name,
+			task_type: started.task_type,
+			namespace: started.namespace,
+			attempt: started.attempt,
+			payload: started.payload,
+			token,
+			lease_expires_at: started.lease_expires_at,
+		};
+		return { ok: true, lease };
+	}
+
+	/**
+	 * A report on `attempt`, fenced by the machine. An external task's first report starts it
+	 * (its runner may never send `start`). Every report renews the lease.
+	 */
+	private async reportAs(attempt: number, report: Report): Promise<ReportAnswer> {
+		const before = this.require().record;
+		const now = Date.now();
+		if (before.execution === "external" && before.status === "PENDING" && before.attempt === attempt) {
+			const leaseMs = before.lease_seconds === null ? null : clampLease(before.lease_seconds * 1000);
+			const started = this.applyNow({ type: "start", attempt, lease_ms: leaseMs, token_hash: null, runner: "external" }, now);
+			if (!started.ok) {
+				return started;
+			}
+		}
+		const answer = this.applyNow(this.reportEvent(attempt, report), now);
+		if (answer.ok && report.kind === "log") {
+			this.appendLog(attempt, report.message, report.data);
+		}
+		if (this.require().record !== before) {
+			await this.flush();
+		}
+		if (!answer.ok) {
+			return answer;
+		}
+		const record = this.require().record;
+		return { ok: true, cancel_requested: record.cancel_requested, lease_expires_at: record.lease_expires_at };
+	}
+
+	private reportEvent(attempt: number, report: Report): TaskEvent {
+		switch (report.kind) {
+			case "start":
+			case "heartbeat":
+			case "log":
+				return { type: "heartbeat", attempt };
+			case "progress": {
+				const { percent = null, done = null, total = null, message = null } = report.progress;
+				return { type: "progress", attempt, progress: { percent, done, total, message } };
+			}
+			case "complete":
+				return { type: "complete", attempt, result: report.result ?? null, errors: report.errors };
+			case "fail":
+				return { type: "fail", attempt, error: report.error };
+			default: {
+				const unknown: never = report;
+				throw new Error(`unhandled report ${JSON.stringify(unknown)}`);
+			}
+		}
+	}
+
+	private appendLog(attempt: number, message: string, data: Record<string, unknown> | null): void {
 		const line = { seq: this.nextSeq++, at: new Date().toISOString(), attempt, message, data };
 		this.storage.appendLog(line);
-		this.live.logged(stored.record.task_id, line);
-		return { ok: true, cancel_requested: stored.record.cancel_requested };
-	}
-
-	async complete(attempt: number, result: unknown, errors: ItemError[]): Promise<ReportAnswer> {
-		return this.report(await this.apply({ type: "complete", attempt, result, errors }));
-	}
-
-	async fail(attempt: number, error: TaskFailure): Promise<ReportAnswer> {
-		return this.report(await this.apply({ type: "fail", attempt, error }));
+		this.live.logged(this.require().record.task_id, line);
 	}
 
 	async cancel(mode: CancelMode, graceSeconds?: number): Promise<TaskAnswer> {
 		return this.apply({ type: "cancel", mode, grace_seconds: graceSeconds });
 	}
 
+	/** An external task's new attempt gets a new token, handed out with this answer only. */
 	async retry(resetAttempts: boolean): Promise<TaskAnswer> {
-		return this.apply({ type: "retry", reset_attempts: resetAttempts });
+		const external = this.load()?.record.execution === "external";
+		const token = external ? mintAttemptToken(this.require().record.tenant) : undefined;
+		const tokenHash = token === undefined ? undefined : await hashAttemptToken(token);
+		const answer = await this.apply({ type: "retry", reset_attempts: resetAttempts, token_hash: tokenHash });
+		return answer.ok && token !== undefined ? { ...answer, token } : answer;
 	}
 
 	/**
@@ -192,6 +295,56 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 			this.applyNow(deadline.event, now);
 		}
 		await this.flush(now);
+		if (this.runDue()) {
+			await this.runHandler();
+		}
+	}
+
+	/**
+	 * A builtin attempt PROCESSING with no run in this instance: just started, or its instance
+	 * died mid-run (kill -9, a restart). Running it again in the same attempt is safe because
+	 * handlers are idempotent by task (messages.create inserts once per task); if no alarm runs
+	 * it in time, the lease expires and the attempt is retried.
+	 */
+	private runDue(): boolean {
+		const record = this.stored?.record;
+		return !!record && record.status === "PROCESSING" && record.execution === "builtin" && this.running === null;
+	}
+
+	/**
+	 * Runs the builtin handler inside this alarm invocation (bounded to 15 min, hence the 900 s
+	 * timeout cap). Other calls still reach the object meanwhile: a cancel aborts the handler's
+	 * signal at once (see `commit`). The alarm is busy for the run, so the run keeps its own
+	 * deadlines: it renews the lease itself and applies the timeout when it comes.
+	 */
+	private async runHandler(): Promise<void> {
+		const record = this.require().record;
+		const run: Run = { attempt: record.attempt, controller: new AbortController() };
+		this.running = run;
+		const leaseMs = record.lease_ms ?? DEFAULT_LEASE_SECONDS * 1000;
+		const heartbeat = () => this.reportAs(run.attempt, { kind: "heartbeat" }).catch(() => undefined);
+		await heartbeat();
+		const renewal = setInterval(heartbeat, leaseMs / 3);
+		const timeout = setTimeout(
+			() => {
+				if (this.applyNow({ type: "timeout", attempt: run.attempt }, Date.now()).ok) {
+					this.flushInBackground();
+				}
+			},
+			Math.max(0, (record.timeout_at ?? Date.now()) - Date.now()),
+		);
+		try {
+			const { task_id, tenant, task_name, payload } = record;
+			await runBuiltin({ task_id, tenant, task_name, payload, attempt: run.attempt }, this.env, run.controller.signal, (report) =>
+				this.reportAs(run.attempt, report),
+			);
+		} catch (error) {
+			console.error("taskplane: builtin run failed outside its handler; the lease will settle it", error);
+		} finally {
+			clearInterval(renewal);
+			clearTimeout(timeout);
+			this.running = null;
+		}
 	}
 
 	private async purge(): Promise<void> {
@@ -199,10 +352,6 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		this.armedAt = null;
 		this.stored = null;
 		this.nextSeq = 1;
-	}
-
-	private report(answer: TaskAnswer): ReportAnswer {
-		return answer.ok ? { ok: true, cancel_requested: answer.task.cancel_requested } : answer;
 	}
 
 	private async apply(event: TaskEvent): Promise<TaskAnswer> {
@@ -217,7 +366,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		return answer;
 	}
 
-	private applyNow(event: TaskEvent, now: number): TaskAnswer {
+	private applyNow(event: TaskEvent, now: number): { ok: true; task: Task } | RunnerRefusal {
 		const stored = this.require();
 		const result = transition(stored.record, event, this.machineContext(now));
 		if (!result.ok) {
@@ -248,6 +397,19 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		this.arm(stored, now, true);
 		this.flushAgain = true;
 		this.live.changed(before, record, entries);
+		this.stopRunIfLost(record);
+	}
+
+	/** A builtin run whose attempt ended, or was asked to stop, has its signal aborted at once. */
+	private stopRunIfLost(record: TaskRecord): void {
+		const run = this.running;
+		if (!run || run.controller.signal.aborted) {
+			return;
+		}
+		const holds = record.status === "PROCESSING" && record.attempt === run.attempt;
+		if (!holds || record.cancel_requested) {
+			run.controller.abort(holds ? "cancel requested" : `attempt ${run.attempt} ended: task is ${record.status}`);
+		}
 	}
 
 	/** The one place effects are handled: a new effect nobody handles does not compile. */
@@ -310,6 +472,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee {
 		const outboxAt = outboxDeadline(stored.outbox, now);
 		if (outboxAt !== null) {
 			times.push(outboxAt);
+		}
+		if (this.runDue()) {
+			times.push(now);
 		}
 		const next = times.length > 0 ? Math.min(...times) : null;
 		const armed = this.armedAt;

@@ -5,7 +5,7 @@
 import { count } from "../usage";
 import type { TransitionNote } from "./machine";
 import { type Outbox, readOutbox } from "./outbox";
-import type { TaskRecord } from "./task";
+import { RECORD_DEFAULTS, type TaskRecord } from "./task";
 
 export interface TaskEventEntry extends Partial<TransitionNote> {
 	seq: number;
@@ -61,7 +61,7 @@ export class TaskStorage {
 		const transitions = JSON.parse(row.transitions) as TaskEventEntry[];
 		const lastLog = this.storage.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM log").one().seq ?? 0;
 		const stored = {
-			record: JSON.parse(row.record),
+			record: { ...RECORD_DEFAULTS, tokens: [], ...JSON.parse(row.record) } as TaskRecord,
 			transitions,
 			outbox: readOutbox(JSON.parse(row.outbox)),
 			fingerprint: row.fingerprint,

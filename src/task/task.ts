@@ -1,4 +1,5 @@
 /** The task resource as clients see it (DESIGN § The task resource), and its stored form. */
+import type { ExecutionMode } from "../execute/protocol";
 import type { PushTarget } from "../execute/push";
 
 export const TASK_STATUSES = [
@@ -58,6 +59,12 @@ export interface Task {
 	completed_at: string | null;
 	duration_seconds: number | null;
 	cancel_requested: boolean;
+	/** Who runs the attempts (DESIGN § Execution). */
+	execution: ExecutionMode;
+	/** The lease each attempt gets (s); null: the default (60 s), or none for an external task. */
+	lease_seconds: number | null;
+	/** ISO 8601: the running attempt's lease; null when no attempt runs or it has no lease. */
+	lease_expires_at: string | null;
 	metadata: Record<string, string>;
 	created_by: string | null;
 	idempotency_key: string | null;
@@ -76,6 +83,12 @@ export interface TaskRecord extends Task {
 	cancel_deadline_at: number | null;
 	/** While QUEUED: when the attempt's message is sent again if nothing has started it. */
 	redeliver_at: number | null;
+	/** The running attempt's lease length (ms), null when it has none; renewed by its reports. */
+	lease_ms: number | null;
+	/** `lease_expires_at` as epoch ms. */
+	lease_deadline: number | null;
+	/** SHA-256 (hex) of every attempt token issued, with its attempt: only these authorise reports. */
+	tokens: AttemptTokenHash[];
 }
 
 /** Header values of a target often carry its credentials: clients see only their names. */
@@ -89,7 +102,32 @@ function redactTarget(target: PushTarget | null | undefined): PushTarget | null 
 	return { ...target, ...(headers && { headers }) };
 }
 
+export interface AttemptTokenHash {
+	attempt: number;
+	hash: string;
+}
+
+/** Fields a record stored by an older build lacks: it was builtin, leaseless and tokenless. */
+export const RECORD_DEFAULTS = {
+	execution: "builtin",
+	lease_seconds: null,
+	lease_expires_at: null,
+	lease_ms: null,
+	lease_deadline: null,
+	tokens: [],
+	target: null,
+} as const satisfies Partial<TaskRecord>;
+
 export function toPublicTask(record: TaskRecord): Task {
-	const { tenant: _tenant, timeout_at: _timeout, cancel_deadline_at: _cancel, redeliver_at: _redeliver, ...task } = record;
+	const {
+		tenant: _tenant,
+		timeout_at: _timeout,
+		cancel_deadline_at: _cancel,
+		redeliver_at: _redeliver,
+		lease_ms: _leaseMs,
+		lease_deadline: _leaseDeadline,
+		tokens: _tokens,
+		...task
+	} = record;
 	return { ...task, target: redactTarget(record.target) };
 }

@@ -8,7 +8,8 @@ const route = createRoute({
 	path: "/v1/tasks",
 	tags: ["tasks"],
 	summary: "Create a task",
-	description: "Accepts a task and answers 202 at once. The same `Idempotency-Key` again answers 200 with the same task.",
+	description:
+		"Accepts a task and answers 202 at once. The same `Idempotency-Key` again answers 200 with the same task. An external task's 202 carries its attempt `token` (the 200 does not: only its hash is kept).",
 	request: {
 		headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional() }),
 		body: { required: true, content: { "application/json": { schema: CreateTaskBody } } },
@@ -23,8 +24,8 @@ const route = createRoute({
 export function registerCreateTask(app: App) {
 	app.openapi(route, async (c) => {
 		const key = c.req.valid("header")["idempotency-key"] ?? null;
-		const { task, created } = await createTask(c.env, c.var.caller, c.req.valid("json"), key);
+		const { task, created, token } = await createTask(c.env, c.var.caller, c.req.valid("json"), key);
 		const headers = { Location: `/v1/tasks/${task.task_id}` };
-		return created ? c.json(task, 202, headers) : c.json(task, 200, headers);
+		return created ? c.json(token === undefined ? task : { ...task, token }, 202, headers) : c.json(task, 200, headers);
 	});
 }

@@ -5,6 +5,12 @@ import { registerTaskEvents } from "./events";
 import { registerGetTask } from "./get";
 import { registerListTasks } from "./list";
 import { registerListTasksPost } from "./list-post";
+import { registerReportComplete } from "./report-complete";
+import { registerReportFail } from "./report-fail";
+import { registerHeartbeat } from "./report-heartbeat";
+import { registerReportLog } from "./report-log";
+import { registerReportProgress } from "./report-progress";
+import { registerReportStart } from "./report-start";
 import { registerRetryTask } from "./retry";
 import { registerTaskStats } from "./stats";
 import { registerTaskStream } from "./stream";
@@ -20,4 +26,10 @@ export function registerTaskRoutes(app: App) {
 	registerRetryTask(app);
 	registerTaskEvents(app);
 	registerTaskStream(app);
+	registerReportStart(app);
+	registerHeartbeat(app);
+	registerReportProgress(app);
+	registerReportLog(app);
+	registerReportComplete(app);
+	registerReportFail(app);
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { EXECUTION_MODES, MAX_BUILTIN_TIMEOUT_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from "../../execute/protocol";
 import { MAX_PUSH_TIMEOUT_SECONDS } from "../../execute/push";
 import { TASK_STATUSES } from "../../task/task";
 
@@ -75,6 +76,13 @@ export const TaskSchema = z
 		completed_at: isoTime,
 		duration_seconds: z.number().nullable(),
 		cancel_requested: z.boolean(),
+		execution: z.enum(EXECUTION_MODES).openapi({ description: "Who runs the attempts: builtin, pull or external" }),
+		lease_seconds: z.number().int().nullable().openapi({ description: "Each attempt's lease; null: 60 s (external: none)" }),
+		lease_expires_at: isoTime.openapi({ description: "The running attempt's lease; a runner renews it by reporting" }),
+		token: z.string().optional().openapi({
+			description:
+				"The attempt token, only in the answer that issues it (creating or retrying an external task): send it as `Authorization: Bearer <token>` on reports",
+		}),
 		metadata: z.record(z.string(), z.string()),
 		created_by: z.string().nullable(),
 		idempotency_key: z.string().nullable(),
@@ -119,7 +127,17 @@ export const CreateTaskBody = z
 			.min(1)
 			.max(7 * 86400)
 			.optional()
-			.openapi({ description: "Per attempt; default 1800" }),
+			.openapi({ description: `Per attempt; default 1800 (builtin: at most ${MAX_BUILTIN_TIMEOUT_SECONDS})` }),
+		execution: z.enum(EXECUTION_MODES).optional().openapi({
+			description: "Overrides the type's mode. Default: builtin when a handler is compiled in for task_name, else pull",
+		}),
+		lease_seconds: z
+			.number()
+			.int()
+			.min(MIN_LEASE_SECONDS)
+			.max(MAX_LEASE_SECONDS)
+			.optional()
+			.openapi({ description: "Each attempt's lease (default 60; an external task has none unless given)" }),
 		run_at: z.iso.datetime({ offset: true }).optional(),
 		delay_seconds: z
 			.number()
@@ -166,3 +184,10 @@ export const TaskEventSchema = z
 		data: z.record(z.string(), z.unknown()).nullable(),
 	})
 	.openapi("TaskEvent");
+
+export const ReportReceiptSchema = z
+	.object({
+		cancel_requested: z.boolean().openapi({ description: "Stop soon and report fail (or complete)" }),
+		lease_expires_at: isoTime.openapi({ description: "The renewed lease; null when the attempt has none" }),
+	})
+	.openapi("ReportReceipt");
