@@ -23,7 +23,21 @@ describe("a task's push target", () => {
 
 	it("is null on a task that names none and whose type has none", async () => {
 		const task = await createTask({ task_name: "demo.sleep", ...later });
-		expect(task.target).toBeNull();
+		expect(task).toMatchObject({ execution: "builtin", target: null });
+	});
+
+	it("makes the task http unless it says otherwise; http needs a target and only http takes one", async () => {
+		const target = { url: "https://jobs.example.com/run" };
+		expect(await createTask({ task_name: "render.video", target, ...later })).toMatchObject({ execution: "http", target });
+		expect(await createTask({ task_name: "render.video", execution: "http", target, ...later })).toMatchObject({ execution: "http" });
+		for (const [body, message] of [
+			[{ execution: "http" }, "an http task needs a target: give one, or give its type (other) one"],
+			[{ execution: "pull", target }, "a target is pushed to only in execution http, not pull"],
+			[{ execution: "builtin", target, task_name: "demo.sleep" }, "a target is pushed to only in execution http, not builtin"],
+		] as const) {
+			const problem = await expectProblem(await postJson("/v1/tasks", { task_name: "render.video", ...body }), 422, "VALIDATION_FAILED");
+			expect(problem.errors).toEqual([{ path: "target", message }]);
+		}
 	});
 
 	it.each([

@@ -13,6 +13,7 @@ const lease: AttemptLease = {
 	payload: { frames: 24 },
 	token: "tpa_secret-token",
 	lease_expires_at: "2026-12-01T00:01:00.000Z",
+	target: null,
 };
 
 function context(answer: (request: Request) => Response | Promise<Response>, secrets = [newSigningSecret()]) {

@@ -2,11 +2,14 @@
  * The queue consumer. A message names an attempt, never the work: it hands the attempt to its
  * TaskObject (`startAttempt`) and acknowledges at once. Only the call that moves the attempt
  * QUEUED → PROCESSING gets a lease, so a redelivered message runs nothing twice; a builtin
- * attempt is then run by the object from its own alarm, so no run ever delays another's.
+ * attempt is then run by the object from its own alarm, so no run ever delays another's; an
+ * `http` attempt is pushed from here with one request bounded by its target's timeout.
  */
 import type { TaskQueueMessage } from "../task/outbox";
 import { taskStub } from "../task/stub";
 import { count } from "../usage";
+import type { LeaseAnswer } from "./protocol";
+import { runPush } from "./push-runner";
 
 function isTaskMessage(body: unknown): body is TaskQueueMessage {
 	const b = body as Partial<TaskQueueMessage> | null;
@@ -25,13 +28,21 @@ async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
 		return;
 	}
 	const { task_id, tenant, attempt } = message.body;
+	const stub = taskStub(env, tenant, task_id);
+	let answer: LeaseAnswer;
 	try {
-		// A refusal means the attempt was started already, or no longer waits: nothing to do.
-		await taskStub(env, tenant, task_id).startAttempt(attempt, { runner: "builtin" });
+		// Cast: the RPC stub's wrapped return type loses the `ok` discriminant.
+		answer = (await stub.startAttempt(attempt, { runner: "builtin" })) as LeaseAnswer;
 	} catch (error) {
 		console.warn("taskplane: could not start attempt; redelivering", task_id, attempt, error);
 		message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
 		return;
 	}
+	// A refusal means the attempt was started already, or no longer waits: nothing to do. From
+	// here the lease owns the attempt: if this invocation dies mid-push, the lease expires and the
+	// attempt is retried, so the message need not wait for the push.
 	message.ack();
+	if (answer.ok && answer.lease.target) {
+		await runPush(stub, answer.lease, answer.lease.target, tenant, env);
+	}
 }

@@ -10,14 +10,16 @@
  * lease expired), is refused as stale (409); a token the task never issued is unknown (404).
  */
 import type { ItemError, TaskProgress } from "../task/task";
+import type { PushTarget } from "./push";
 
 /**
  * Who runs a task's attempts. `builtin`: a handler compiled into the Worker, run by the task's
  * own object from its alarm. `pull`: a worker elsewhere claims the attempt (`claimAttempt`).
  * `external`: something that runs on its own; taskplane only tracks it and hands the token out
- * with the create answer. (`http` push targets join this union with their runner.)
+ * with the create answer. `http`: the queue consumer pushes the attempt to the task's target,
+ * signed (push.ts); the target answers with the result, or 202 and reports with the token.
  */
-export const EXECUTION_MODES = ["builtin", "pull", "external"] as const;
+export const EXECUTION_MODES = ["builtin", "pull", "external", "http"] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
 
 /** Attempt tokens start with this; API keys are `tp_<prefix>_<secret>`, so the two never mix. */
@@ -48,6 +50,8 @@ export interface AttemptLease {
 	token: string;
 	/** ISO 8601; null when the attempt has no lease (an external task that did not ask for one). */
 	lease_expires_at: string | null;
+	/** An `http` task's target, with its headers, for the consumer that pushes it; null for every other mode. */
+	target: PushTarget | null;
 }
 
 /** The failure a runner reports; `retryable: false` fails the task for good. */

@@ -41,8 +41,8 @@ export type PushOutcome = { kind: "complete"; result: unknown } | { kind: "accep
 export interface PushContext {
 	/** The tenant's signing secrets, current first (services/signing-secret.ts). */
 	secrets: readonly string[];
-	/** Absolute `…/v1/tasks/{task_id}`: the base the target posts its reports under. */
-	reportUrl: string;
+	/** Absolute `…/v1/tasks/{task_id}`: the base the target posts its reports under (null: the deployment has no PUBLIC_URL). */
+	reportUrl: string | null;
 	mode: OutboundMode;
 	/** The request's clock for the signature timestamp. */
 	now: Date;

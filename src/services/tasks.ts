@@ -64,25 +64,35 @@ function requireTaskId(taskId: string): void {
 }
 
 /**
- * The SSRF guard's verdict at creation, so a target that could never be called is a clear 422
- * now rather than a failed attempt later (it runs again before every push).
+ * The target an `http` task is pushed to (its own, else its type's), or null for other modes.
+ * The SSRF guard judges it here, so a target that could never be called is a clear 422 now
+ * rather than a failed attempt later (it runs again before every push).
  */
-function requireCallableTarget(env: Env, target: PushTarget | null): void {
+function targetOf(env: Env, input: CreateTaskInput, type: TaskTypeDefinition, execution: ExecutionMode): PushTarget | null {
+	const target = execution === "http" ? (input.target ?? type.target ?? null) : null;
+	const refuse = (path: string, message: string) => {
+		throw new ApiError("VALIDATION_FAILED", message, { errors: [{ path, message }] });
+	};
+	if (execution === "http" && target === null) {
+		refuse("target", `an http task needs a target: give one, or give its type (${type.type}) one`);
+	}
+	if (execution !== "http" && input.target) {
+		refuse("target", `a target is pushed to only in execution http, not ${execution}`);
+	}
 	const problem = target && outboundUrlProblem(target.url, outboundModeOf(env));
 	if (problem) {
-		throw new ApiError("VALIDATION_FAILED", `the target cannot be called: ${problem}`, {
-			errors: [{ path: "target.url", message: problem }],
-		});
+		refuse("target.url", problem);
 	}
+	return target;
 }
 
 /**
- * The task's execution mode: asked for, else its type's, else builtin when a handler is
+ * The task's execution mode: asked for, else http when it names a target, else its type's, else builtin when a handler is
  * compiled in for the name and pull otherwise (the task waits for a worker instead of failing).
  * Throws ApiError VALIDATION_FAILED for a builtin task with no handler.
  */
 function executionOf(input: CreateTaskInput, type: TaskTypeDefinition): ExecutionMode {
-	const mode = input.execution ?? type.execution ?? (handlerFor(input.task_name) ? "builtin" : "pull");
+	const mode = input.execution ?? (input.target ? "http" : (type.execution ?? (handlerFor(input.task_name) ? "builtin" : "pull")));
 	if (mode === "builtin" && !handlerFor(input.task_name)) {
 		const message = `no builtin handler is compiled in for ${input.task_name}: use execution pull or external`;
 		throw new ApiError("VALIDATION_FAILED", message, { errors: [{ path: "execution", message }] });
@@ -117,8 +127,7 @@ export async function createTask(
 	const type = taskTypeOf(input.task_name);
 	const execution = executionOf(input, type);
 	const timeoutSeconds = timeoutOf(input, type, execution);
-	const target = input.target ?? type.target ?? null;
-	requireCallableTarget(env, target);
+	const target = targetOf(env, input, type, execution);
 	const taskId = idempotencyKey === null ? newTaskId() : await idempotentTaskId(caller.tenant, idempotencyKey);
 	const runAt = input.run_at !== undefined ? Date.parse(input.run_at) : input.delay_seconds ? now + input.delay_seconds * 1000 : null;
 	const spec = {

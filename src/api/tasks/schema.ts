@@ -76,7 +76,9 @@ export const TaskSchema = z
 		completed_at: isoTime,
 		duration_seconds: z.number().nullable(),
 		cancel_requested: z.boolean(),
-		execution: z.enum(EXECUTION_MODES).openapi({ description: "Who runs the attempts: builtin, pull or external" }),
+		execution: z
+			.enum(EXECUTION_MODES)
+			.openapi({ description: "Who runs the attempts: builtin, pull, external or http (pushed to `target`)" }),
 		lease_seconds: z.number().int().nullable().openapi({ description: "Each attempt's lease; null: 60 s (external: none)" }),
 		lease_expires_at: isoTime.openapi({ description: "The running attempt's lease; a runner renews it by reporting" }),
 		token: z.string().optional().openapi({
@@ -129,7 +131,8 @@ export const CreateTaskBody = z
 			.optional()
 			.openapi({ description: `Per attempt; default 1800 (builtin: at most ${MAX_BUILTIN_TIMEOUT_SECONDS})` }),
 		execution: z.enum(EXECUTION_MODES).optional().openapi({
-			description: "Overrides the type's mode. Default: builtin when a handler is compiled in for task_name, else pull",
+			description:
+				"Overrides the type's mode. Default: http when `target` is given, else the type's, else builtin when a handler is compiled in for task_name, else pull",
 		}),
 		lease_seconds: z
 			.number()
