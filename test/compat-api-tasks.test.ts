@@ -48,7 +48,7 @@ describe("Mindia", () => {
 			retry_count: 0,
 			max_retries: 3,
 		});
-		expect(done).toMatchObject({ timeout_seconds: 1800, payload: { duration_seconds: 0 }, started_at: expect.any(String) });
+		expect(done).toMatchObject({ timeout_seconds: 900, payload: { duration_seconds: 0 }, started_at: expect.any(String) });
 
 		const end = new Date(Date.now() + 60_000).toISOString();
 		const page = await call<Page>("GET", `/api/tasks?status=completed&type=demo&start_date=${start}&end_date=${end}`);

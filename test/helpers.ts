@@ -102,13 +102,12 @@ export async function runAttempt(taskId: string): Promise<Task> {
 }
 
 /**
- * Fires the alarm that runs a started builtin attempt's handler and waits for the attempt to
- * end. The runtime may have fired the alarm first: then its run is the one waited for.
+ * Waits for a started builtin attempt to end. The object armed its alarm for now when the
+ * attempt started and the runtime fires it; firing it from here as well could run it early for
+ * a later deadline (runDurableObjectAlarm fires whatever is armed), so the test only waits.
  */
 export async function finishBuiltinRun(taskId: string, timeout = 10_000): Promise<Task> {
-	const stub = taskStub(taskId);
-	const { attempt } = (await readTask(stub)) as Task;
-	await runDurableObjectAlarm(stub);
+	const { attempt } = (await readTask(taskStub(taskId))) as Task;
 	return waitForTask(taskId, (t) => t.status !== "PROCESSING" || t.attempt !== attempt, timeout);
 }
 

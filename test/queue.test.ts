@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { handlerFor } from "../src/execute/handlers";
 import type { Message } from "../src/history/messages";
 import { newTaskId } from "../src/task/ids";
 import type { TaskQueueMessage } from "../src/task/outbox";
@@ -126,5 +127,25 @@ describe("queue consumer", () => {
 		await vi.waitFor(async () => expect(await runningAttempt(task.task_id)).toBeNull(), { timeout: 3_000, interval: 50 });
 		// The handler's last word (its fail on the abort) was refused: nothing moved after the cancel.
 		expect(await readTask(taskStub(task.task_id))).toMatchObject({ status: "CANCELED", version: canceled.version });
+	});
+
+	it("messages.create run twice for one task (a re-run after a crash) inserts one row and answers it both times", async () => {
+		const task_id = newTaskId();
+		const handler = handlerFor("messages.create");
+		const run = (content: string) =>
+			handler?.({
+				task_id,
+				tenant: TENANT,
+				attempt: 1,
+				payload: { content },
+				signal: new AbortController().signal,
+				env,
+				progress: async () => {},
+				log: async () => {},
+			});
+		const first = await run("once");
+		const again = await run("once");
+		expect(again).toEqual(first);
+		expect(await messagesOf(task_id)).toHaveLength(1);
 	});
 });

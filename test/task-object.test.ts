@@ -143,7 +143,7 @@ describe("log lines", () => {
 
 		const events = await taskEvents(task.task_id);
 		expect(events.map((e) => e.type)).toEqual(["created", "claimed", "log", "completed"]);
-		expect(events[3]).toMatchObject({ message: "reading input", data: { rows: 3 }, from_status: null, to_status: null });
+		expect(events[2]).toMatchObject({ message: "reading input", data: { rows: 3 }, from_status: null, to_status: null });
 		expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
 	});
 });

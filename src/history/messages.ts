@@ -13,8 +13,24 @@ function toMessage(row: typeof messages.$inferSelect): Message {
 	return { id: row.id, content: row.content, task_id: row.task_id, created_at: new Date(row.created_at).toISOString() };
 }
 
+/** Keyed by task: a second insert for the same task writes nothing and answers the first row. */
 export async function insertMessage(db: HistoryDb, tenant: string, taskId: string, content: string, now: number): Promise<Message> {
-	const row = await db.insert(messages).values({ tenant_id: tenant, task_id: taskId, content, created_at: now }).returning().get();
+	const inserted = await db
+		.insert(messages)
+		.values({ tenant_id: tenant, task_id: taskId, content, created_at: now })
+		.onConflictDoNothing()
+		.returning()
+		.get();
+	const row =
+		inserted ??
+		(await db
+			.select()
+			.from(messages)
+			.where(and(eq(messages.tenant_id, tenant), eq(messages.task_id, taskId)))
+			.get());
+	if (!row) {
+		throw new Error(`message of task ${taskId} neither inserted nor found`);
+	}
 	return toMessage(row);
 }
 

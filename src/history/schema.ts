@@ -98,13 +98,21 @@ export const taskStatsHourly = sqliteTable(
 	(t) => [primaryKey({ columns: [t.tenant_id, t.hour, t.task_type, t.status] })],
 );
 
-export const messages = sqliteTable("messages", {
-	id: integer().primaryKey({ autoIncrement: true }),
-	tenant_id: text().notNull(),
-	task_id: text(),
-	content: text().notNull(),
-	created_at: integer().notNull(),
-});
+/**
+ * What messages.create writes: at most one row per task, so a re-run of its attempt (after a
+ * crash, a lost lease) inserts nothing new.
+ */
+export const messages = sqliteTable(
+	"messages",
+	{
+		id: integer().primaryKey({ autoIncrement: true }),
+		tenant_id: text().notNull(),
+		task_id: text(),
+		content: text().notNull(),
+		created_at: integer().notNull(),
+	},
+	(t) => [uniqueIndex("messages_tenant_task").on(t.tenant_id, t.task_id)],
+);
 
 /**
  * API keys. The secret itself is never stored: only its SHA-256, found through the key's short

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `messages_tenant_task` ON `messages` (`tenant_id`,`task_id`);
