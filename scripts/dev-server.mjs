@@ -1,5 +1,5 @@
 // Runs `wrangler dev` for the bench and the end-to-end tests: a fresh state folder with the D1
-// migrations applied, ENVIRONMENT=development passed with `--var` (so the user's .dev.vars is
+// migrations applied, ENVIRONMENT=development and PUBLIC_URL passed with `--var` (so the user's .dev.vars is
 // left alone), the first free port of a given range, and a stop() that ends the whole process
 // group wrangler spawns (workerd included).
 import { spawn, spawnSync } from "node:child_process";
@@ -73,6 +73,8 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	const log = openSync(logFile, "a");
 	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
 	args.push("--persist-to", persistTo, "--var", "ENVIRONMENT:development", "--log-level", logLevel);
+	// Push targets are told to report under this origin (src/env.d.ts PUBLIC_URL).
+	args.push("--var", `PUBLIC_URL:http://127.0.0.1:${port}`);
 	args.push("--show-interactive-dev-session=false");
 	// Its own process group, so stop() can end wrangler and the workerd it starts together.
 	// A private dev registry: the shared one (~/.wrangler/registry) reloads this worker mid-request

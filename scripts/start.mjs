@@ -1,7 +1,7 @@
 // `npm start [-- wrangler dev flags]`: local dev with every binding served by wrangler.
 // Writes the development-only settings to the git-ignored .dev.vars (ENVIRONMENT, and a random
 // ADMIN_TOKEN when none is there), applies the D1 migrations to the local database, then runs
-// `wrangler dev` (default port 8787).
+// `wrangler dev` (default port 8787) with PUBLIC_URL set to its own origin.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,5 +32,10 @@ console.log(`start: the dev admin token is in ${DEV_VARS}. Create an API key wit
     -H "Authorization: Bearer ${adminToken}" -H "content-type: application/json" \\
     -d '{"tenant": "acme", "name": "my-laptop", "scopes": ["tasks:read", "tasks:write"]}'
 (requests without a key run as the keyless "dev" tenant, in development only)`);
-const dev = wrangler(["dev", ...args]);
+// Push targets report under PUBLIC_URL; unless .dev.vars or the flags name one, it is this server.
+const publicUrl =
+	/^PUBLIC_URL=/m.test(readFileSync(DEV_VARS, "utf8")) || args.some((a) => a.startsWith("PUBLIC_URL:"))
+		? []
+		: ["--var", `PUBLIC_URL:http://localhost:${port}`];
+const dev = wrangler(["dev", ...publicUrl, ...args]);
 process.exit(dev.status ?? 0);

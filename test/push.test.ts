@@ -23,7 +23,11 @@ function context(answer: (request: Request) => Response | Promise<Response>, sec
 		reportUrl: `https://taskplane.example/v1/tasks/${lease.task_id}`,
 		mode: "deployed",
 		now: new Date(),
-		fetch: vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+		// As workerd's fetch does, refuse to run bound to another object.
+		fetch: vi.fn(async function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+			if (this !== undefined && this !== globalThis) {
+				throw new TypeError("Illegal invocation: function called with incorrect `this` reference.");
+			}
 			const request = new Request(input, init);
 			seen.push(request.clone());
 			return answer(request);

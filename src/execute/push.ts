@@ -118,7 +118,9 @@ export async function pushAttempt(lease: AttemptLease, target: PushTarget, ctx: 
 	const request = pushRequest(lease, target, ctx);
 	const timeoutMs = (target.timeout_seconds ?? DEFAULT_PUSH_TIMEOUT_SECONDS) * 1000;
 	try {
-		const response = await ctx.fetch(request.url, {
+		// Called unbound: workerd's fetch throws "Illegal invocation" when `this` is the context.
+		const send = ctx.fetch;
+		const response = await send(request.url, {
 			method: "POST",
 			headers: request.headers,
 			body: request.body,
