@@ -111,6 +111,14 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 		// workerd may outlive wrangler by a moment; make sure the group is gone.
 		kill("SIGKILL");
 	};
+	// kill -9 of the whole group, as a crashed machine would: nothing gets to shut down cleanly.
+	const crash = async () => {
+		process.off("exit", onExit);
+		process.off("SIGINT", onSignal);
+		process.off("SIGTERM", onSignal);
+		kill("SIGKILL");
+		await exited;
+	};
 	const url = `http://127.0.0.1:${port}`;
 	try {
 		await waitForHealth(url, child, timeoutMs);
@@ -118,7 +126,7 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 		await stop();
 		throw new Error(`${error instanceof Error ? error.message : error}; see ${logFile}`);
 	}
-	return { url, port, stop };
+	return { url, port, stop, crash };
 }
 
 export function ensureDir(dir) {

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { newTaskId } from "../src/task/ids";
-import { api, createTask, expectProblem, postJson, waitForStatus } from "./helpers";
+import { api, createTask, expectProblem, holdQueue, postJson, runAttempt } from "./helpers";
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
 
 describe("problem+json errors", () => {
 	it("404 for an id that was never created", async () => {
@@ -19,8 +23,9 @@ describe("problem+json errors", () => {
 	);
 
 	it("409 when cancelling a COMPLETED task", async () => {
+		holdQueue();
 		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
-		await waitForStatus(task.task_id, "COMPLETED");
+		expect((await runAttempt(task.task_id)).status).toBe("COMPLETED");
 		const problem = await expectProblem(await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" }), 409, "CONFLICT");
 		expect(problem.detail).toMatch(/COMPLETED/);
 		await expectProblem(await postJson(`/v1/tasks/${task.task_id}/retry`, {}), 409, "CONFLICT");

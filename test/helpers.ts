@@ -2,6 +2,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, type MockInstance, vi } from "vitest";
+import { ImmediateDispatcher } from "../src/dispatch/immediate";
+import type { Dispatcher } from "../src/dispatch/protocol";
 import type { LeaseAnswer } from "../src/execute/protocol";
 import worker from "../src/index";
 import type { Task, TaskStatus } from "../src/task/task";
@@ -65,6 +67,14 @@ export async function waitForTask(taskId: string, check: (task: Task) => boolean
 
 export function waitForStatus(taskId: string, status: TaskStatus, timeout?: number): Promise<Task> {
 	return waitForTask(taskId, (task) => task.status === status, timeout);
+}
+
+/**
+ * A spy on what `dispatcherFor()` hands the task side, so a test can fail, hold or watch a
+ * dispatcher call. The one place that names the implementation: swap it here with it.
+ */
+export function spyOnDispatcher<M extends keyof Dispatcher>(method: M) {
+	return vi.spyOn(ImmediateDispatcher.prototype, method);
 }
 
 /**

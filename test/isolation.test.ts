@@ -114,7 +114,7 @@ describe("isolation walk", () => {
 					expect(["COMPLETED", "FAILED"]).toContain(task.status);
 				}
 			},
-			{ timeout: 10_000, interval: 100 },
+			{ timeout: 4_000, interval: 100 },
 		);
 
 		for (const [path, view] of before) {

@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ImmediateDispatcher } from "../src/dispatch/immediate";
 import { createTask as firstState } from "../src/task/machine";
 import {
 	emptyOutbox,
@@ -14,6 +13,7 @@ import {
 	SAFETY_MS,
 } from "../src/task/outbox";
 import type { TaskRecord } from "../src/task/task";
+import { spyOnDispatcher } from "./helpers";
 
 const NOW = Date.parse("2026-11-01T00:00:00Z");
 
@@ -100,7 +100,7 @@ describe("the alarm deadline", () => {
 
 describe("the flusher", () => {
 	it("drops an offer whose attempt no longer waits, without asking the dispatcher", async () => {
-		const offer = vi.spyOn(ImmediateDispatcher.prototype, "offer");
+		const offer = spyOnDispatcher("offer");
 		const target = { record: record("QUEUED", 2), outbox: { deliveries: [], history_version: 2 } as Outbox };
 		owe(target.outbox, "offer", 1, NOW);
 		const granted = vi.fn();
@@ -111,8 +111,8 @@ describe("the flusher", () => {
 	});
 
 	it("lets a pending release carry history instead of writing it alone", async () => {
-		const release = vi.spyOn(ImmediateDispatcher.prototype, "release").mockResolvedValue();
-		const recorded = vi.spyOn(ImmediateDispatcher.prototype, "record").mockResolvedValue();
+		const release = spyOnDispatcher("release").mockResolvedValue();
+		const recorded = spyOnDispatcher("record").mockResolvedValue();
 		const target = { record: record("COMPLETED", 4), outbox: emptyOutbox() };
 		oweHistory(target.outbox, target.record, NOW);
 		owe(target.outbox, "release", 1, NOW);
@@ -126,7 +126,7 @@ describe("the flusher", () => {
 	it("backs a failed delivery off with jitter and keeps going with the rest", async () => {
 		vi.spyOn(console, "warn").mockImplementation(() => undefined);
 		vi.spyOn(env.TASK_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
-		const recorded = vi.spyOn(ImmediateDispatcher.prototype, "record").mockResolvedValue();
+		const recorded = spyOnDispatcher("record").mockResolvedValue();
 		const target = { record: record("QUEUED", 2), outbox: emptyOutbox() };
 		owe(target.outbox, "enqueue", 1, NOW);
 		oweHistory(target.outbox, { ...target.record, status: "FAILED" }, NOW);

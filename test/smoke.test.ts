@@ -14,6 +14,6 @@ it("creates a task and runs it to COMPLETED", async () => {
 			const got = await exports.default.fetch(`http://x/v1/tasks/${task.task_id}`);
 			expect((await got.json<{ status: string }>()).status).toBe("COMPLETED");
 		},
-		{ timeout: 10_000, interval: 100 },
+		{ timeout: 4_000, interval: 100 },
 	);
 });

@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ImmediateDispatcher } from "../src/dispatch/immediate";
+import { dispatcherFor } from "../src/dispatch";
 import type { OfferAnswer } from "../src/dispatch/protocol";
 import type { Outbox } from "../src/task/outbox";
 import { SAFETY_MS } from "../src/task/outbox";
@@ -23,6 +23,7 @@ import {
 	holdQueue,
 	postJson,
 	readTask,
+	spyOnDispatcher,
 	TENANT,
 	taskEvents,
 	taskStub,
@@ -57,7 +58,7 @@ function storedState(stub: DurableObjectStub<TaskObject>) {
 describe("create", () => {
 	it("answers PENDING before the dispatcher or D1 has seen the task, with the retrying alarm already armed", async () => {
 		let answer: (value: OfferAnswer) => void = () => undefined;
-		const offer = vi.spyOn(ImmediateDispatcher.prototype, "offer").mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+		const offer = spyOnDispatcher("offer").mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
 		const d1 = vi.spyOn(env.DB, "batch");
 		const before = Date.now();
 		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
@@ -99,7 +100,7 @@ describe("a failing receiver", () => {
 	it("offer: retried from the alarm until granted, and granted once", async () => {
 		quiet();
 		holdQueue();
-		const offer = failTwice(vi.spyOn(ImmediateDispatcher.prototype, "offer"));
+		const offer = failTwice(spyOnDispatcher("offer"));
 		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
 		const stub = taskStub(task.task_id);
 		await fireAlarmsUntil(stub, (t) => t?.status === "QUEUED", 5);
@@ -127,8 +128,8 @@ describe("a failing receiver", () => {
 	it("release: retried until the dispatcher has it; it carries the final snapshot, so history needs no call of its own", async () => {
 		quiet();
 		const task = await createClaimedTask({ task_name: "demo.sleep", payload: { duration_seconds: 3600 } });
-		const release = failTwice(vi.spyOn(ImmediateDispatcher.prototype, "release"));
-		const record = vi.spyOn(ImmediateDispatcher.prototype, "record");
+		const release = failTwice(spyOnDispatcher("release"));
+		const record = spyOnDispatcher("record");
 		const stub = taskStub(task.task_id);
 		expect(await stub.report(task.token, { kind: "complete", result: { ok: true }, errors: [] })).toMatchObject({ ok: true });
 		expect((await historyRow(task.task_id))?.status).not.toBe("COMPLETED");
@@ -144,7 +145,7 @@ describe("a failing receiver", () => {
 
 	it("history: a snapshot nothing else carries is retried until D1 has it", async () => {
 		quiet();
-		const record = failTwice(vi.spyOn(ImmediateDispatcher.prototype, "record"));
+		const record = failTwice(spyOnDispatcher("record"));
 		const task = await createTask({ task_name: "demo.sleep", delay_seconds: 3600 });
 		const stub = taskStub(task.task_id);
 		await vi.waitFor(() => expect(record).toHaveBeenCalled());
@@ -183,7 +184,7 @@ describe("repeated calls are harmless", () => {
 		const done = (await readTask(stub)) as Task;
 		const row = await historyRow(task.task_id);
 		expect(row).toMatchObject({ status: "COMPLETED", version: done.version });
-		const dispatcher = new ImmediateDispatcher(env);
+		const dispatcher = dispatcherFor(env, TENANT, task.namespace);
 		const snapshot = { tenant: TENANT, task: done };
 		await dispatcher.release({ tenant: TENANT, task_id: task.task_id, attempt: 1, snapshot });
 		await dispatcher.record(snapshot);
