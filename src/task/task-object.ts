@@ -53,6 +53,9 @@ interface Run {
 	controller: AbortController;
 }
 
+/** How often a builtin run looks at the deadlines its busy alarm cannot (ms). */
+const TICK_MS = 5_000;
+
 function clampLease(ms: number): number {
 	return Math.min(MAX_LEASE_SECONDS * 1000, Math.max(MIN_LEASE_SECONDS * 1000, ms));
 }
@@ -289,18 +292,26 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			return;
 		}
 		const now = Math.max(Date.now(), firedFor);
-		const due = deadlines(stored.record, this.purgeAfterMs()).filter((d) => d.at <= now);
-		for (const deadline of due.sort((a, b) => a.at - b.at)) {
-			if (deadline.event === "purge") {
-				await this.purge();
-				return;
-			}
-			this.applyNow(deadline.event, now);
+		if (this.applyDue(now) === "purge") {
+			await this.purge();
+			return;
 		}
 		await this.flush(now);
 		if (this.runDue()) {
 			await this.runHandler();
 		}
+	}
+
+	/** Applies every deadline due by `now`, earliest first; "purge" when the task's time is up. */
+	private applyDue(now: number): "purge" | null {
+		const due = deadlines(this.require().record, this.purgeAfterMs()).filter((d) => d.at <= now);
+		for (const deadline of due.sort((a, b) => a.at - b.at)) {
+			if (deadline.event === "purge") {
+				return "purge";
+			}
+			this.applyNow(deadline.event, now);
+		}
+		return null;
 	}
 
 	/**
@@ -317,17 +328,27 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	/**
 	 * Runs the builtin handler inside this alarm invocation (bounded to 15 min, hence the 900 s
 	 * timeout cap). Other calls still reach the object meanwhile: a cancel aborts the handler's
-	 * signal at once (see `commit`). The alarm is busy for the run, so the run keeps its own
-	 * deadlines: it renews the lease itself and applies the timeout when it comes.
+	 * signal at once (see `commit`). The alarm is busy for the run, so the run keeps the
+	 * object's deadlines itself: it renews the lease, applies the timeout when it comes and,
+	 * every few seconds, whatever else is due (a soft cancel's grace, an outbox retry).
 	 */
 	private async runHandler(): Promise<void> {
 		const record = this.require().record;
 		const run: Run = { attempt: record.attempt, controller: new AbortController() };
 		this.running = run;
 		const leaseMs = record.lease_ms ?? DEFAULT_LEASE_SECONDS * 1000;
-		const heartbeat = () => this.reportAs(run.attempt, { kind: "heartbeat" }).catch(() => undefined);
-		await heartbeat();
-		const renewal = setInterval(heartbeat, leaseMs / 3);
+		const tick = async () => {
+			try {
+				await this.reportAs(run.attempt, { kind: "heartbeat" });
+				const now = Date.now();
+				this.applyDue(now);
+				await this.flush(now);
+			} catch (error) {
+				console.warn("taskplane: a builtin run's tick failed; the next one tries again", error);
+			}
+		};
+		await tick();
+		const renewal = setInterval(tick, Math.min(leaseMs / 3, TICK_MS));
 		const timeout = setTimeout(
 			() => {
 				if (this.applyNow({ type: "timeout", attempt: run.attempt }, Date.now()).ok) {
