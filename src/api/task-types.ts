@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { EXECUTION_MODES } from "../execute/protocol";
 import { listTaskTypes } from "../services/task-types";
 import { type App, errorResponses } from "./openapi";
+import { PushTargetView } from "./tasks/schema";
 
 export const TaskTypeSchema = z
 	.object({
@@ -14,6 +15,7 @@ export const TaskTypeSchema = z
 		execution: z.enum(EXECUTION_MODES).nullable().openapi({
 			description: "The type's execution mode; null: builtin for the names in `handlers`, pull for the rest",
 		}),
+		target: PushTargetView.nullable().openapi({ description: "Where http tasks of this type are pushed unless they name a target" }),
 	})
 	.openapi("TaskType");
 

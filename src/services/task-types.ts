@@ -1,7 +1,9 @@
 /** The type registry as clients see it: each type, its patterns and defaults, and what runs it. */
 import { HANDLERS } from "../execute/handlers";
 import type { ExecutionMode } from "../execute/protocol";
+import type { PushTarget } from "../execute/push";
 import { OTHER_TYPE, TASK_TYPES, type TaskTypeDefinition, taskTypeOf } from "../execute/task-types";
+import { redactTarget } from "../task/task";
 
 export interface TaskTypeInfo {
 	type: string;
@@ -14,6 +16,8 @@ export interface TaskTypeInfo {
 	handlers: string[];
 	/** The type's own mode; null: builtin for the names in `handlers`, pull for the rest. */
 	execution: ExecutionMode | null;
+	/** Where http tasks of this type are pushed (header values redacted); null when it has none. */
+	target: PushTarget | null;
 }
 
 function describe(def: TaskTypeDefinition): TaskTypeInfo {
@@ -27,6 +31,7 @@ function describe(def: TaskTypeDefinition): TaskTypeInfo {
 		has_handler: handlers.length > 0,
 		handlers,
 		execution: def.execution ?? null,
+		target: redactTarget(def.target),
 	};
 }
 

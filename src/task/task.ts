@@ -94,7 +94,8 @@ export interface TaskRecord extends Task {
 /** Header values of a target often carry its credentials: clients see only their names. */
 export const REDACTED = "[redacted]";
 
-function redactTarget(target: PushTarget | null | undefined): PushTarget | null {
+/** A target as clients may see it: header names kept, values redacted. */
+export function redactTarget(target: PushTarget | null | undefined): PushTarget | null {
 	if (!target) {
 		return null; // also a record stored before targets existed
 	}

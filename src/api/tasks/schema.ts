@@ -48,6 +48,11 @@ export const PushTargetBody = z
 	})
 	.openapi("PushTarget");
 
+/** A target as the API shows it: header values are `[redacted]`. */
+export const PushTargetView = z
+	.object({ url: z.string(), headers: z.record(z.string(), z.string()).optional(), timeout_seconds: z.number().int().optional() })
+	.openapi("PushTargetView");
+
 export const TaskSchema = z
 	.object({
 		task_id: z.string(),
@@ -89,13 +94,10 @@ export const TaskSchema = z
 		created_by: z.string().nullable(),
 		idempotency_key: z.string().nullable(),
 		version: z.number().int(),
-		target: z
-			.object({ url: z.string(), headers: z.record(z.string(), z.string()).optional(), timeout_seconds: z.number().int().optional() })
-			.nullable()
-			.openapi({
-				description:
-					"Where this task's attempts are pushed (its own, else its type's; header values shown as [redacted]); null when not pushed",
-			}),
+		target: PushTargetView.nullable().openapi({
+			description:
+				"Where this task's attempts are pushed (its own, else its type's; header values shown as [redacted]); null when not pushed",
+		}),
 	})
 	.openapi("Task");
 
