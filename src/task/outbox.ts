@@ -119,6 +119,7 @@ function offerOf(record: TaskRecord): Offer {
 		priority: record.priority,
 		attempt: record.attempt,
 		created_at: Date.parse(record.created_at),
+		execution: record.execution,
 		snapshot: snapshotOf(record),
 	};
 }
