@@ -16,7 +16,13 @@ export default defineConfig(async () => {
 				wrangler: { configPath: isolatedWranglerConfig(import.meta.dirname) },
 				miniflare: {
 					// The keyless dev tenant is what `npm start` runs as; tests exercise the same path.
-					bindings: { ENVIRONMENT: "development", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TEST_MIGRATIONS: migrations },
+					bindings: {
+						ENVIRONMENT: "development",
+						ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+						// Push targets are told to report here (the origin test/helpers.ts calls).
+						PUBLIC_URL: "http://taskplane.test",
+						TEST_MIGRATIONS: migrations,
+					},
 				},
 			}),
 		],

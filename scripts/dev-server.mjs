@@ -1,6 +1,7 @@
 // Runs `wrangler dev` for the bench and the end-to-end tests: a fresh state folder with the D1
-// migrations applied, ENVIRONMENT=development passed with `--var` and an empty `--env-file` (so
-// neither the user's .dev.vars nor .env nor `npm start`'s .dev.env reaches the server), the first free port of a given range, and a stop() that ends the whole process
+// migrations applied, ENVIRONMENT=development and PUBLIC_URL passed with `--var` and an empty
+// `--env-file` (so neither the user's .dev.vars nor .env nor `npm start`'s .dev.env reaches the
+// server), the first free port of a given range, and a stop() that ends the whole process
 // group wrangler spawns (workerd included).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
@@ -73,6 +74,8 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	const log = openSync(logFile, "a");
 	const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort)];
 	args.push("--persist-to", persistTo, "--var", "ENVIRONMENT:development", "--log-level", logLevel);
+	// Push targets are told to report under this origin (src/env.d.ts PUBLIC_URL).
+	args.push("--var", `PUBLIC_URL:http://127.0.0.1:${port}`);
 	args.push("--show-interactive-dev-session=false");
 	// With an --env-file wrangler skips .dev.vars; an empty one brings no values of its own.
 	const envFile = path.join(persistTo, "empty.env");

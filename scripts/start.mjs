@@ -3,7 +3,8 @@
 // git-ignored DEV_SETTINGS file and hands them to `wrangler dev --env-file`, never in .dev.vars:
 // wrangler folds .dev.vars into the types `wrangler types` writes (and into the test suite's
 // bindings), so a .dev.vars would make the generated-file check fail. Applies the D1
-// migrations quietly, then runs `wrangler dev` (default port 8787) in its own process group and
+// migrations quietly, then runs `wrangler dev` (default port 8787, PUBLIC_URL its own origin) in its
+// own process group and
 // forwards SIGINT, SIGTERM and SIGHUP to the whole group, so stopping npm stops workerd too.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -64,9 +65,14 @@ console.log(`start: the dev admin token is in ${shown(DEV_SETTINGS)}. Create an 
     -d '{"tenant": "acme", "name": "my-laptop", "scopes": ["tasks:read", "tasks:write"]}'
 (requests without a key run as the keyless "dev" tenant, in development only)`);
 
+// Push targets report under PUBLIC_URL; unless the settings or the flags name one, it is this server.
+const publicUrl =
+	setting(current, "PUBLIC_URL") !== undefined || args.some((a) => a.startsWith("PUBLIC_URL:"))
+		? []
+		: ["--var", `PUBLIC_URL:http://localhost:${port}`];
 // Its own process group: a signal to npm (or to this script) reaches wrangler and the workerd it
 // starts together. The group cannot read the terminal, so wrangler's key shortcuts are off.
-const dev = spawn(WRANGLER, ["dev", "--env-file", DEV_SETTINGS, "--show-interactive-dev-session=false", ...args], {
+const dev = spawn(WRANGLER, ["dev", "--env-file", DEV_SETTINGS, "--show-interactive-dev-session=false", ...publicUrl, ...args], {
 	cwd: ROOT,
 	detached: true,
 	stdio: ["ignore", "inherit", "inherit"],

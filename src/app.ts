@@ -17,6 +17,7 @@ import { registerNamespaceRoutes } from "./api/namespaces";
 import type { AppEnv } from "./api/openapi";
 import { checkRequestHeaders } from "./api/request-headers";
 import { useBrowserProtections } from "./api/security";
+import { registerSigningSecretRoutes } from "./api/signing-secret";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
@@ -76,6 +77,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerMetrics(app);
 	registerCompatRoutes(app);
 	registerApiKeyRoutes(app);
+	registerSigningSecretRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
 

@@ -6,5 +6,11 @@ declare namespace Cloudflare {
 		ENVIRONMENT?: string;
 		/** Bootstrap admin bearer token (`wrangler secret put ADMIN_TOKEN`); it manages API keys of every tenant. */
 		ADMIN_TOKEN?: string;
+		/**
+		 * The deployment's own origin (`https://tasks.example.com`), set as a var when deploying:
+		 * push targets are told to report under `${PUBLIC_URL}/v1/tasks/{id}`. `npm start` and the
+		 * e2e server pass it with `--var`; unset, a push carries `report_url: null`.
+		 */
+		PUBLIC_URL?: string;
 	}
 }

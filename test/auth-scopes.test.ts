@@ -18,6 +18,8 @@ describe("requiredScope", () => {
 		["GET", "/v1/api-keys", "admin"],
 		["POST", "/v1/api-keys", "admin"],
 		["DELETE", "/v1/api-keys/abc", "admin"],
+		["GET", "/v1/signing-secret", "admin"],
+		["POST", "/v1/signing-secret/rotate", "admin"],
 	] as const)("%s %s needs %s", (method, path, scope) => {
 		expect(requiredScope(method, path)).toBe(scope);
 	});

@@ -10,13 +10,16 @@
 export const SCOPES = ["tasks:read", "tasks:write", "tasks:work", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** Routes under these need the admin scope, whatever the method: keys and the signing secret. */
+const ADMIN_PREFIXES = ["/v1/api-keys", "/v1/signing-secret"];
+
 /** POST routes that only read (Mixpeek's list takes its filters as a body). */
 const READ_ONLY_POSTS = [/^\/v1\/tasks\/list\/?$/];
 /** POST routes a worker's key may call. */
 const WORK_POSTS = [/^\/v1\/workers\/claim\/?$/];
 
 export function requiredScope(method: string, path: string): Scope {
-	if (path === "/v1/api-keys" || path.startsWith("/v1/api-keys/")) {
+	if (ADMIN_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
 		return "admin";
 	}
 	// A namespace's limits and pause affect every task in it: reading them is for any reader.

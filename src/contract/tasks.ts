@@ -4,10 +4,50 @@
  */
 import { z } from "zod";
 import { TASK_STATUSES } from "../task/task";
-import { EXECUTION_MODES, MAX_BUILTIN_TIMEOUT_SECONDS, MAX_LEASE_SECONDS, MIN_LEASE_SECONDS } from "./execution";
+import { EXECUTION_MODES, MAX_BUILTIN_TIMEOUT_SECONDS, MAX_LEASE_SECONDS, MAX_PUSH_TIMEOUT_SECONDS, MIN_LEASE_SECONDS } from "./execution";
 import { MAX_DELAY_SECONDS, MAX_GRACE_SECONDS, MAX_TIMEOUT_SECONDS, schedulableTime, seconds } from "./limits";
 
 const isoTime = z.string().nullable().meta({ format: "date-time" });
+
+const MAX_TARGET_HEADERS = 20;
+/** Ours on every push: a target's own headers may not stand in for them. */
+const RESERVED_HEADER = /^(webhook-.*|content-type|content-length|host)$/i;
+
+/**
+ * A push target as a create body gives it. Whether its URL may be called (https, no private
+ * address) depends on the deployment, so the service checks that (src/execute/ssrf-guard.ts).
+ */
+export const PushTargetBody = z
+	.strictObject({
+		url: z
+			.string()
+			.max(2048)
+			.refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "an absolute http(s) URL")
+			.meta({ example: "https://jobs.example.com/taskplane" }),
+		headers: z
+			.record(
+				z
+					.string()
+					.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "a header name")
+					.refine((name) => !RESERVED_HEADER.test(name), "taskplane sets this header itself"),
+				z
+					.string()
+					.max(2048)
+					.regex(/^[^\r\n]*$/, "no line breaks"),
+			)
+			.refine((h) => Object.keys(h).length <= MAX_TARGET_HEADERS, `at most ${MAX_TARGET_HEADERS} headers`)
+			.optional()
+			.meta({ description: "Sent with every push (for example your endpoint's own auth); shown on the task as names only" }),
+		timeout_seconds: seconds(1, MAX_PUSH_TIMEOUT_SECONDS)
+			.optional()
+			.meta({ description: "How long one push request may take; default 30" }),
+	})
+	.meta({ id: "PushTarget" });
+
+/** A target as the API shows it: header values are `[redacted]`. */
+export const PushTargetView = z
+	.object({ url: z.string(), headers: z.record(z.string(), z.string()).optional(), timeout_seconds: z.number().int().optional() })
+	.meta({ id: "PushTargetView" });
 
 /** A namespace's name, as tasks and the namespaces routes take it. */
 export const NamespaceName = z
@@ -55,7 +95,7 @@ export const TaskSchema = z
 		completed_at: isoTime,
 		duration_seconds: z.number().nullable(),
 		cancel_requested: z.boolean(),
-		execution: z.enum(EXECUTION_MODES).meta({ description: "Who runs the attempts: builtin, pull or external" }),
+		execution: z.enum(EXECUTION_MODES).meta({ description: "Who runs the attempts: builtin, pull, external or http (pushed to `target`)" }),
 		lease_seconds: z.number().int().nullable().meta({ description: "Each attempt's lease; null: 60 s (external: none)" }),
 		lease_expires_at: isoTime.meta({ description: "The running attempt's lease; a runner renews it by reporting" }),
 		token: z.string().optional().meta({
@@ -66,6 +106,10 @@ export const TaskSchema = z
 		created_by: z.string().nullable(),
 		idempotency_key: z.string().nullable(),
 		version: z.number().int(),
+		target: PushTargetView.nullable().meta({
+			description:
+				"Where this task's attempts are pushed (its own, else its type's; header values shown as [redacted]); null when not pushed",
+		}),
 		waiting: WaitingSchema.optional().meta({ description: "PENDING only, on GET /v1/tasks/{task_id}: why the task has no turn yet" }),
 	})
 	.meta({ id: "Task" });
@@ -93,11 +137,15 @@ export const CreateTaskBody = z
 			.optional()
 			.meta({ description: `Per attempt; default 1800 (builtin: at most ${MAX_BUILTIN_TIMEOUT_SECONDS})` }),
 		execution: z.enum(EXECUTION_MODES).optional().meta({
-			description: "Overrides the type's mode. Default: builtin when a handler is compiled in for task_name, else pull",
+			description:
+				"Overrides the type's mode. Default: http when `target` is given, else the type's, else builtin when a handler is compiled in for task_name, else pull",
 		}),
 		lease_seconds: seconds(MIN_LEASE_SECONDS, MAX_LEASE_SECONDS)
 			.optional()
 			.meta({ description: "Each attempt's lease (default 60; an external task has none unless given)" }),
+		target: PushTargetBody.optional().meta({
+			description: "Push each attempt to this endpoint, signed (execution mode http); overrides the type's target",
+		}),
 		run_at: schedulableTime().optional(),
 		delay_seconds: seconds(0, MAX_DELAY_SECONDS, { int: false }).optional(),
 		metadata: z

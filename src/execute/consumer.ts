@@ -2,12 +2,15 @@
  * The queue consumer. A message names an attempt, never the work: it hands the attempt to its
  * TaskObject (`startAttempt`) and acknowledges at once. Only the call that moves the attempt
  * QUEUED → PROCESSING gets a lease, so a redelivered message runs nothing twice; a builtin
- * attempt is then run by the object from its own alarm, so no run ever delays another's.
+ * attempt is then run by the object from its own alarm, so no run ever delays another's; an
+ * `http` attempt is pushed from here with one request bounded by its target's timeout.
  */
 import { callObject, classifyObjectError, redeliveryDelaySeconds } from "../platform/object-calls";
 import type { TaskQueueMessage } from "../task/outbox";
 import { taskStub } from "../task/stub";
 import { count } from "../usage";
+import type { LeaseAnswer } from "./protocol";
+import { runPush } from "./push-runner";
 
 function isTaskMessage(body: unknown): body is TaskQueueMessage {
 	const b = body as Partial<TaskQueueMessage> | null;
@@ -33,10 +36,12 @@ async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
 		return;
 	}
 	const { task_id, tenant, attempt } = message.body;
+	const stub = taskStub(env, tenant, task_id);
+	let answer: LeaseAnswer;
 	try {
-		// A refusal means the attempt was started already, or no longer waits: nothing to do. Not
-		// retried here: a start that reached the object before the error cannot be taken twice.
-		await callObject(() => taskStub(env, tenant, task_id).startAttempt(attempt, { runner: "builtin" }), {
+		// Not retried here: a start that reached the object before the error cannot be taken twice.
+		// Cast: the RPC stub's wrapped return type loses the `ok` discriminant.
+		answer = await callObject<LeaseAnswer>(async () => (await stub.startAttempt(attempt, { runner: "builtin" })) as LeaseAnswer, {
 			tries: 1,
 			timeoutMs: CONSUMER_CALL_TIMEOUT_MS,
 		});
@@ -46,5 +51,11 @@ async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
 		message.retry({ delaySeconds: redeliveryDelaySeconds(message.attempts, kind) });
 		return;
 	}
+	// A refusal means the attempt was started already, or no longer waits: nothing to do. From
+	// here the lease owns the attempt: if this invocation dies mid-push, the lease expires and the
+	// attempt is retried, so the message need not wait for the push.
 	message.ack();
+	if (answer.ok && answer.lease.target) {
+		await runPush(stub, answer.lease, answer.lease.target, tenant, env);
+	}
 }

@@ -10,6 +10,7 @@
  * lease expired), is refused as stale (409); a token the task never issued is unknown (404).
  */
 import type { ItemError, TaskProgress } from "../task/task";
+import type { PushTarget } from "./push";
 
 export {
 	DEFAULT_LEASE_SECONDS,
@@ -36,6 +37,8 @@ export interface AttemptLease {
 	token: string;
 	/** ISO 8601; null when the attempt has no lease (an external task that did not ask for one). */
 	lease_expires_at: string | null;
+	/** An `http` task's target, with its headers, for the consumer that pushes it; null for every other mode. */
+	target: PushTarget | null;
 }
 
 /** The failure a runner reports; `retryable: false` fails the task for good. */

@@ -4,6 +4,7 @@
  * that kind gets when the create request leaves them out.
  */
 import type { ExecutionMode } from "./protocol";
+import type { PushTarget } from "./push";
 
 export interface TaskTypeDefinition {
 	type: string;
@@ -19,6 +20,8 @@ export interface TaskTypeDefinition {
 	rate_limit?: { per_second: number; burst: number };
 	/** Who runs tasks of this type; when absent, builtin if a handler is compiled in for the name, else pull. */
 	execution?: ExecutionMode;
+	/** Where tasks of this type are pushed when they name no target of their own. */
+	target?: PushTarget;
 }
 
 export const DEFAULT_MAX_RETRIES = 3;

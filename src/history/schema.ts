@@ -183,3 +183,20 @@ export const namespaces = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.tenant_id, t.namespace] })],
 );
+
+/**
+ * Each tenant's signing secret for what taskplane sends to its endpoints (push attempts,
+ * callbacks), created on first use. It is kept in the clear because signing (HMAC) needs the
+ * secret itself, not a hash. After a rotation the previous secret keeps signing beside the new
+ * one until `previous_expires_at`, so receivers can switch without missing a request.
+ */
+export const signingSecrets = sqliteTable("signing_secrets", {
+	tenant_id: text().primaryKey(),
+	/** `whsec_<base64>` */
+	secret: text().notNull(),
+	previous_secret: text(),
+	/** Epoch ms. */
+	previous_expires_at: integer(),
+	created_at: integer().notNull(),
+	rotated_at: integer(),
+});

@@ -1,6 +1,9 @@
 /** The type registry as clients see it: each type, its patterns and defaults, and what runs it. */
 import { HANDLERS } from "../execute/handlers";
+import type { ExecutionMode } from "../execute/protocol";
+import type { PushTarget } from "../execute/push";
 import { OTHER_TYPE, TASK_TYPES, type TaskTypeDefinition, taskTypeOf } from "../execute/task-types";
+import { redactTarget } from "../task/task";
 
 export interface TaskTypeInfo {
 	type: string;
@@ -11,6 +14,10 @@ export interface TaskTypeInfo {
 	has_handler: boolean;
 	/** The task names built-in handlers run for this type. */
 	handlers: string[];
+	/** The type's own mode; null: builtin for the names in `handlers`, pull for the rest. */
+	execution: ExecutionMode | null;
+	/** Where http tasks of this type are pushed (header values redacted); null when it has none. */
+	target: PushTarget | null;
 }
 
 function describe(def: TaskTypeDefinition): TaskTypeInfo {
@@ -23,6 +30,8 @@ function describe(def: TaskTypeDefinition): TaskTypeInfo {
 		defaults: { max_retries: def.max_retries, timeout_seconds: def.timeout_seconds },
 		has_handler: handlers.length > 0,
 		handlers,
+		execution: def.execution ?? null,
+		target: redactTarget(def.target),
 	};
 }
 

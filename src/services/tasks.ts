@@ -10,6 +10,8 @@ import type { Waiting } from "../dispatch/protocol";
 import { ApiError } from "../errors";
 import { handlerFor } from "../execute/handlers";
 import { type ExecutionMode, MAX_BUILTIN_TIMEOUT_SECONDS } from "../execute/protocol";
+import type { PushTarget } from "../execute/push";
+import { outboundModeOf, outboundUrlProblem } from "../execute/ssrf-guard";
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, type TaskTypeDefinition, taskTypeOf } from "../execute/task-types";
 import { historyDb } from "../history/db";
 import { findTaskSnapshot } from "../history/tasks";
@@ -32,6 +34,7 @@ export interface CreateTaskInput {
 	metadata?: Record<string, string>;
 	execution?: ExecutionMode;
 	lease_seconds?: number;
+	target?: PushTarget;
 }
 
 export interface Caller {
@@ -72,12 +75,35 @@ export function requireTaskId(raw: string): string {
 }
 
 /**
- * The task's execution mode: asked for, else its type's, else builtin when a handler is
+ * The target an `http` task is pushed to (its own, else its type's), or null for other modes.
+ * The SSRF guard judges it here, so a target that could never be called is a clear 422 now
+ * rather than a failed attempt later (it runs again before every push).
+ */
+function targetOf(env: Env, input: CreateTaskInput, type: TaskTypeDefinition, execution: ExecutionMode): PushTarget | null {
+	const target = execution === "http" ? (input.target ?? type.target ?? null) : null;
+	const refuse = (path: string, message: string) => {
+		throw new ApiError("VALIDATION_FAILED", message, { errors: [{ path, message }] });
+	};
+	if (execution === "http" && target === null) {
+		refuse("target", `an http task needs a target: give one, or give its type (${type.type}) one`);
+	}
+	if (execution !== "http" && input.target) {
+		refuse("target", `a target is pushed to only in execution http, not ${execution}`);
+	}
+	const problem = target && outboundUrlProblem(target.url, outboundModeOf(env));
+	if (problem) {
+		refuse("target.url", problem);
+	}
+	return target;
+}
+
+/**
+ * The task's execution mode: asked for, else http when it names a target, else its type's, else builtin when a handler is
  * compiled in for the name and pull otherwise (the task waits for a worker instead of failing).
  * Throws ApiError VALIDATION_FAILED for a builtin task with no handler.
  */
 function executionOf(input: CreateTaskInput, type: TaskTypeDefinition): ExecutionMode {
-	const mode = input.execution ?? type.execution ?? (handlerFor(input.task_name) ? "builtin" : "pull");
+	const mode = input.execution ?? (input.target ? "http" : (type.execution ?? (handlerFor(input.task_name) ? "builtin" : "pull")));
 	if (mode === "builtin" && !handlerFor(input.task_name)) {
 		const message = `no builtin handler is compiled in for ${input.task_name}: use execution pull or external`;
 		throw new ApiError("VALIDATION_FAILED", message, { errors: [{ path: "execution", message }] });
@@ -112,6 +138,7 @@ export async function createTask(
 	const type = taskTypeOf(input.task_name);
 	const execution = executionOf(input, type);
 	const timeoutSeconds = timeoutOf(input, type, execution);
+	const target = targetOf(env, input, type, execution);
 	const taskId = idempotencyKey === null ? newTaskId() : await idempotentTaskId(caller.tenant, idempotencyKey);
 	const runAt = input.run_at !== undefined ? Date.parse(input.run_at) : input.delay_seconds ? now + input.delay_seconds * 1000 : null;
 	const spec = {
@@ -131,6 +158,7 @@ export async function createTask(
 		idempotency_key: idempotencyKey,
 		execution,
 		lease_seconds: input.lease_seconds ?? null,
+		target,
 	};
 	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
 	// Retried on a retryable platform error: a second create of the same id answers the first.

@@ -4,7 +4,7 @@
  */
 import type { ExecutionMode } from "../execute/protocol";
 import { backoffMs } from "./retry";
-import { type ItemError, isCompleted, isTerminal, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
+import { type ItemError, isCompleted, isTerminal, type Task, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
 
 export type CancelMode = "soft" | "hard";
 
@@ -297,6 +297,8 @@ export interface NewTask {
 	lease_seconds?: number | null;
 	/** An external task's token for attempt 1, handed to the creator with the answer. */
 	token_hash?: string | null;
+	/** Omitted: not pushed, or pushed where the task's type says. */
+	target?: Task["target"];
 }
 
 /** A task's first state: PENDING (asking for a turn at once), or SCHEDULED for a later run_at. */
@@ -306,6 +308,7 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 	const task: TaskRecord = {
 		...fields,
 		execution: spec.execution ?? "builtin",
+		target: spec.target ?? null,
 		lease_seconds: spec.lease_seconds ?? null,
 		...NO_LEASE,
 		tokens: tokenHash ? [{ attempt: 1, hash: tokenHash }] : [],

@@ -140,7 +140,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		if (stored?.record.execution === "external") {
 			return { ok: false, code: "STALE_ATTEMPT", reason: "an external task is started by its runner's start report" };
 		}
-		return this.takeAttempt((token_hash, lease_ms) => ({ type: "start", attempt, token_hash, lease_ms, runner: request.runner }), request);
+		// The consumer starts every queued attempt; the events should name who runs a pushed one.
+		const runner = stored?.record.target ? `push to ${new URL(stored.record.target.url).host}` : request.runner;
+		return this.takeAttempt((token_hash, lease_ms) => ({ type: "start", attempt, token_hash, lease_ms, runner }), request);
 	}
 
 	async claimAttempt(attempt: number, request: LeaseRequest): Promise<LeaseAnswer> {
@@ -188,6 +190,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			payload: started.payload,
 			token,
 			lease_expires_at: started.lease_expires_at,
+			target: started.execution === "http" ? started.target : null,
 		};
 		return { ok: true, lease };
 	}

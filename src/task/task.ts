@@ -1,5 +1,6 @@
 /** The task resource as clients see it (README.md, The API), and its stored form. */
 import type { ExecutionMode } from "../execute/protocol";
+import type { PushTarget } from "../execute/push";
 
 export const TASK_STATUSES = [
 	"PENDING",
@@ -78,6 +79,8 @@ export interface Task {
 	created_by: string | null;
 	idempotency_key: string | null;
 	version: number;
+	/** Where an `http` task's attempts are pushed (its own target, else its type's, fixed at creation); null when not pushed. */
+	target: PushTarget | null;
 }
 
 /**
@@ -98,6 +101,18 @@ export interface TaskRecord extends Task {
 	tokens: AttemptTokenHash[];
 }
 
+/** Header values of a target often carry its credentials: clients see only their names. */
+export const REDACTED = "[redacted]";
+
+/** A target as clients may see it: header names kept, values redacted. */
+export function redactTarget(target: PushTarget | null | undefined): PushTarget | null {
+	if (!target) {
+		return null; // also a record stored before targets existed
+	}
+	const headers = target.headers && Object.fromEntries(Object.keys(target.headers).map((name) => [name, REDACTED]));
+	return { ...target, ...(headers && { headers }) };
+}
+
 export interface AttemptTokenHash {
 	attempt: number;
 	hash: string;
@@ -111,6 +126,7 @@ export const RECORD_DEFAULTS = {
 	lease_ms: null,
 	lease_deadline: null,
 	tokens: [],
+	target: null,
 } as const satisfies Partial<TaskRecord>;
 
 export function toPublicTask(record: TaskRecord): Task {
@@ -124,5 +140,5 @@ export function toPublicTask(record: TaskRecord): Task {
 		tokens: _tokens,
 		...task
 	} = record;
-	return task;
+	return { ...task, target: redactTarget(record.target) };
 }

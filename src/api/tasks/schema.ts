@@ -5,6 +5,8 @@ export {
 	CreateTaskBody,
 	MAX_METADATA_KEYS,
 	NamespaceName,
+	PushTargetBody,
+	PushTargetView,
 	ReportReceiptSchema,
 	RetryBody,
 	TaskEventSchema,
