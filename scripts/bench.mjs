@@ -54,13 +54,13 @@ const BULLMQ_JOBS_PER_S = 2000;
 const CONFIG = writeProbeConfig(path.resolve(import.meta.dirname, ".."));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
-async function withServer(work, config) {
+async function withServer(work) {
 	const server = await startDevServer({
 		ports: PORTS,
 		persistTo: STATE,
 		logFile: LOG_FILE,
 		logLevel: options["wrangler-log-level"],
-		config,
+		config: CONFIG,
 	});
 	try {
 		return await work(server.url);
