@@ -1,6 +1,6 @@
 /** GET /metrics: Prometheus text exposition of the caller's history, behind the API's auth. */
 import { env, exports } from "cloudflare:workers";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { createApp } from "../src/app";
 import { counterBackfill } from "../src/history/counters";
 import { historyDb } from "../src/history/db";
@@ -124,4 +124,24 @@ it("sits behind the same authentication as /v1", async () => {
 	const res = await createApp().request("/metrics", {}, { ...env, ENVIRONMENT: undefined });
 	expect(res.status).toBe(401);
 	expect(res.headers.get("content-type")).toBe("application/problem+json");
+});
+
+it("shows each namespace's ready and running tasks as gauges, read from its dispatcher", async () => {
+	const ns = `gauges-${crypto.randomUUID().slice(0, 8)}`;
+	expect((await send(`/v1/namespaces/${ns}/pause`, { method: "POST" })).status).toBe(200);
+	for (let i = 0; i < 2; i++) {
+		const res = await send("/v1/tasks", { method: "POST", body: { task_name: "demo.sleep", namespace: ns } });
+		expect(res.status).toBe(202);
+	}
+	// Waiting in a paused namespace: the offers reach its dispatcher once the tasks have flushed.
+	await vi.waitFor(
+		async () => {
+			const samples = parse(await (await exports.default.fetch("http://x/metrics")).text());
+			expect(samples.get(`taskplane_namespace_ready_tasks{namespace="${ns}"}`)).toBe(2);
+			expect(samples.get(`taskplane_namespace_running_tasks{namespace="${ns}"}`)).toBe(0);
+		},
+		{ timeout: 3_000, interval: 50 },
+	);
+	const admin = parse(await (await send("/metrics", { key: ADMIN_TOKEN })).text());
+	expect(admin.get(`taskplane_namespace_ready_tasks{tenant="dev",namespace="${ns}"}`)).toBe(2);
 });

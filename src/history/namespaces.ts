@@ -22,3 +22,13 @@ export async function findNamespaces(db: HistoryDb, tenant: string, limit: numbe
 		.limit(limit);
 	return rows.map((row) => row.namespace);
 }
+
+/** Every tenant's namespaces, for the service-wide scrape: at most `limit`, in (tenant, name) order. */
+export async function findAllNamespaces(db: HistoryDb, limit: number): Promise<{ tenant: string; namespace: string }[]> {
+	const rows = await db
+		.select({ tenant: namespaces.tenant_id, namespace: namespaces.namespace })
+		.from(namespaces)
+		.orderBy(asc(namespaces.tenant_id), asc(namespaces.namespace))
+		.limit(limit);
+	return rows;
+}

@@ -5,11 +5,15 @@
  * retention and retries never lower them. `taskplane_tasks` is a gauge over retained history
  * (one grouped read of the status index per scrape: scrape every minute or so).
  */
+
+import type { NamespaceStatus } from "../dispatch/namespace-object";
 import { type CounterRow, readCounters } from "../history/counters";
 import { historyDb } from "../history/db";
+import { findAllNamespaces, findNamespaces } from "../history/namespaces";
 import { METRICS_BUCKETS } from "../history/schema";
 import { tasksByStatus } from "../history/stats";
 import { TASK_STATUSES } from "../task/task";
+import { namespaceStatus } from "./namespaces";
 
 const escapeLabel = (value: string) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 const labels = (pairs: Record<string, string>) =>
@@ -22,13 +26,36 @@ function family(name: string, type: "gauge" | "counter" | "histogram", help: str
 }
 
 /**
- * Families the namespace dispatcher contributes: gauges of ready and running tasks per
- * namespace (`taskplane_namespace_ready_tasks`, `taskplane_namespace_running_tasks`, labels
- * `namespace` and, service-wide, `tenant`). None until dispatch (src/dispatch/) is merged;
- * the lead adds them here, read from the NamespaceObjects.
+ * The namespaces a scrape reports on: one status request to each NamespaceObject, so a scrape
+ * asks at most this many (a tenant's first ones by name; service-wide, the first by tenant and name).
  */
-async function dispatchFamilies(_env: Env, _tenant: string | null): Promise<string[]> {
-	return [];
+const MAX_SCRAPED_NAMESPACES = 200;
+
+/**
+ * Gauges of ready and running tasks per namespace (`taskplane_namespace_ready_tasks`,
+ * `taskplane_namespace_running_tasks`; labels `namespace` and, service-wide, `tenant`), read
+ * from the NamespaceObjects, which own those counts.
+ */
+async function dispatchFamilies(env: Env, tenant: string | null): Promise<string[]> {
+	const db = historyDb(env.DB);
+	const scraped =
+		tenant === null
+			? await findAllNamespaces(db, MAX_SCRAPED_NAMESPACES)
+			: (await findNamespaces(db, tenant, MAX_SCRAPED_NAMESPACES)).map((namespace) => ({ tenant, namespace }));
+	const statuses = await Promise.all(scraped.map(async (n) => ({ ...n, status: await namespaceStatus(env, n.tenant, n.namespace) })));
+	const gauge = (name: string, help: string, pick: (s: NamespaceStatus) => number) =>
+		family(
+			name,
+			"gauge",
+			help,
+			statuses.map(
+				(s) => `${name}${labels({ ...(tenant === null ? { tenant: s.tenant } : {}), namespace: s.namespace })} ${pick(s.status)}`,
+			),
+		);
+	return [
+		...gauge("taskplane_namespace_ready_tasks", "Tasks waiting in the namespace's ready set.", (s) => s.ready),
+		...gauge("taskplane_namespace_running_tasks", "Attempts holding one of the namespace's slots.", (s) => s.running),
+	];
 }
 
 const COUNTERS = [

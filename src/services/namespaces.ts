@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type NamespaceLimits } from "../dispatch/limits";
 import type { NamespaceStatus } from "../dispatch/namespace-object";
 import { historyDb } from "../history/db";
 import { findNamespaces } from "../history/namespaces";
+import { callObject } from "../platform/object-calls";
 import type { Caller } from "./tasks";
 
 export async function listNamespaces(
@@ -23,7 +24,12 @@ export async function listNamespaces(
 }
 
 export function getNamespace(env: Env, caller: Caller, namespace: string): Promise<NamespaceStatus> {
-	return namespaceStub(env, caller.tenant, namespace).status(caller.tenant, namespace);
+	return namespaceStatus(env, caller.tenant, namespace);
+}
+
+/** A namespace's live counts and limits, from its NamespaceObject (a read: retried on a retryable error). */
+export function namespaceStatus(env: Env, tenant: string, namespace: string): Promise<NamespaceStatus> {
+	return callObject(() => namespaceStub(env, tenant, namespace).status(tenant, namespace));
 }
 
 /** PUT: the limits given replace the old ones; a field left out returns to its default. */
