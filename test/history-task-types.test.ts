@@ -40,6 +40,8 @@ it("lists every type of the systems we replace, with the built-in handlers found
 		defaults: { max_retries: 3, timeout_seconds: 1800 },
 		has_handler: false,
 		handlers: [],
+		// No mode of its own: its names run as pull tasks, waiting for a worker.
+		execution: null,
 	});
 	expect(byType.ml_training?.defaults.timeout_seconds).toBe(6 * 3600);
 	// Handlers are keyed by task name: demo.sleep and demo.fail are demo's, messages.create is messages'.

@@ -4,7 +4,7 @@
  * lease; and the external mode's lifecycle through them.
  */
 
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { mintAttemptToken } from "../src/auth/attempt-tokens";
 import type { LeaseAnswer, ReportReceipt } from "../src/execute/protocol";
 import type { Task } from "../src/task/task";
@@ -16,12 +16,17 @@ import {
 	getTask,
 	type Problem,
 	postJson,
+	spyOnDispatcher,
 	TENANT,
 	taskEvents,
 	taskStub,
 } from "./helpers";
 
 type Created = Task & { token?: string };
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
 
 function report(taskId: string, kind: string, token: string | null, body?: unknown): Promise<Response> {
 	// A report with nothing to say sends no body at all, as `curl -X POST` does.
@@ -152,6 +157,15 @@ describe("report fencing", () => {
 });
 
 describe("creating with an execution mode", () => {
+	it("a pull task's offer says so, and the dispatcher holds it for a claim instead of granting a queue turn", async () => {
+		const offer = spyOnDispatcher("offer");
+		const task = await createTask({ task_name: "email.send" });
+		await vi.waitFor(() => expect(offer).toHaveBeenCalled());
+		expect(offer.mock.calls[0]?.[0]).toMatchObject({ task_id: task.task_id, execution: "pull" });
+		expect(await offer.mock.results[0]?.value).toMatchObject({ granted: false, waiting: { reason: "worker" } });
+		expect(await getTask(task.task_id)).toMatchObject({ status: "PENDING", execution: "pull" });
+	});
+
 	it("a builtin task asking for more than 900 s is a 422 naming the limit", async () => {
 		const res = await postJson("/v1/tasks", { task_name: "demo.sleep", timeout_seconds: 901 });
 		expect(res.status).toBe(422);

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { EXECUTION_MODES } from "../execute/protocol";
 import { listTaskTypes } from "../services/task-types";
 import { type App, errorResponses } from "./openapi";
 
@@ -10,6 +11,9 @@ export const TaskTypeSchema = z
 		defaults: z.object({ max_retries: z.number().int(), timeout_seconds: z.number().int() }),
 		has_handler: z.boolean().openapi({ description: "A built-in handler runs some task name of this type" }),
 		handlers: z.array(z.string()).openapi({ description: "The task names built-in handlers run" }),
+		execution: z.enum(EXECUTION_MODES).nullable().openapi({
+			description: "The type's execution mode; null: builtin for the names in `handlers`, pull for the rest",
+		}),
 	})
 	.openapi("TaskType");
 

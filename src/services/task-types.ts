@@ -1,5 +1,6 @@
 /** The type registry as clients see it: each type, its patterns and defaults, and what runs it. */
 import { HANDLERS } from "../execute/handlers";
+import type { ExecutionMode } from "../execute/protocol";
 import { OTHER_TYPE, TASK_TYPES, type TaskTypeDefinition, taskTypeOf } from "../execute/task-types";
 
 export interface TaskTypeInfo {
@@ -11,6 +12,8 @@ export interface TaskTypeInfo {
 	has_handler: boolean;
 	/** The task names built-in handlers run for this type. */
 	handlers: string[];
+	/** The type's own mode; null: builtin for the names in `handlers`, pull for the rest. */
+	execution: ExecutionMode | null;
 }
 
 function describe(def: TaskTypeDefinition): TaskTypeInfo {
@@ -23,6 +26,7 @@ function describe(def: TaskTypeDefinition): TaskTypeInfo {
 		defaults: { max_retries: def.max_retries, timeout_seconds: def.timeout_seconds },
 		has_handler: handlers.length > 0,
 		handlers,
+		execution: def.execution ?? null,
 	};
 }
 
