@@ -7,16 +7,17 @@
  * The window: flushes are rate-limited by a token bucket, one per WINDOW_MS in the long run with
  * a burst of FLUSH_BURST. While the namespace is quiet a snapshot goes at once (a lone task waits
  * one D1 round trip, as it would alone); under load a flush goes every WINDOW_MS, or as soon as
- * MAX_BUFFERED snapshots wait. 400 ms keeps a new task visible in lists well within a second and
- * adds at most that to a release's answer (the task is already settled in its object); at a
- * namespace's bench rate (~50–100 tasks/s, two or three snapshots each) one flush carries 40–100
- * snapshots: about 0.02–0.05 D1 round trips per task. 100 bounds a batch.
+ * MAX_BUFFERED snapshots wait. The window is short because a release's answer waits for it and
+ * the queue consumer waits for the release (a task's end report flushes its outbox): a 400 ms
+ * window batched more but held every consumer batch that long (under load the local queue then
+ * fell behind; that this was the cause is likely, not proven). 100 ms keeps a list within a
+ * fraction of a second of the task and still writes several snapshots per round trip under load.
  */
 import { type Bucket, take } from "../auth/token-bucket";
 import type { HistorySnapshot } from "./protocol";
 
 export const MAX_BUFFERED = 100;
-export const WINDOW_MS = 400;
+export const WINDOW_MS = 100;
 export const FLUSH_BURST = 4;
 const FLUSHES = { perSecond: 1000 / WINDOW_MS, burst: FLUSH_BURST };
 
