@@ -63,6 +63,8 @@ it("runs 5 urgent tasks before 20 bulk ones created earlier, one at a time, and 
 		await deliverMessages([{ task_id: id, tenant: TENANT, attempt: task.attempt }]);
 		// The consumer hands a builtin attempt to its object, which runs it from its alarm.
 		expect((await finishBuiltinRun(id)).status).toBe("COMPLETED");
+		// Its release reaches the dispatcher from the object's outbox, just after the run ends.
+		await vi.waitFor(async () => expect(await runningTaskIds(ns)).not.toContain(id), { timeout: 10_000, interval: 20 });
 	}
 	expect(order).toEqual([...urgent, ...bulk].map((t) => t.task_id));
 	expect(running.every((n) => n === 1)).toBe(true);

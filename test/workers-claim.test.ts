@@ -138,6 +138,27 @@ describe("claim", () => {
 		expect((await claim({ namespace: ns })).map((t) => t.task_id)).toEqual([task.task_id]);
 	});
 
+	it("claims nothing while the namespace is paused; a held claim answers when it resumes", async () => {
+		holdQueue();
+		const ns = uniqueNs("paused");
+		const admin = (path: string, method: string, body?: unknown) =>
+			api(path, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+		expect((await admin(`/v1/namespaces/${ns}`, "PUT", { paused: true })).status).toBe(200);
+		const task = await createPull(ns);
+		await readyCount(ns, 1);
+		expect(await claim({ namespace: ns })).toEqual([]);
+		expect((await api(`/v1/tasks/${task.task_id}`).then((r) => r.json<{ waiting: unknown }>())).waiting).toMatchObject({
+			reason: "paused",
+		});
+
+		const held = claim({ namespace: ns, worker_id: "patient", wait_seconds: 30 });
+		await vi.waitFor(async () =>
+			expect(await workers(ns)).toEqual(expect.arrayContaining([expect.objectContaining({ worker_id: "patient", polling: true })])),
+		);
+		expect((await admin(`/v1/namespaces/${ns}/resume`, "POST")).status).toBe(200);
+		expect((await held).map((t) => t.task_id)).toEqual([task.task_id]);
+	});
+
 	it("answers an empty list once wait_seconds pass with nothing ready", async () => {
 		const tasks = await claim({ namespace: uniqueNs("empty"), wait_seconds: 0.05 });
 		expect(tasks).toEqual([]);
