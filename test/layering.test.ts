@@ -1,6 +1,6 @@
 /// <reference types="vite/client" />
 /**
- * The code's layering, read from the source (DESIGN § Code layout, STYLE § For us): imports
+ * The code's layering, read from the source (ARCHITECTURE.md § Layout): imports
  * flow api → services → task/dispatch/history/cache; the compat adapters are never imported by
  * the core; contract/ is plain zod; query numbers are never coerced; every header a route reads
  * passes the header check.

@@ -1,5 +1,5 @@
 /**
- * Pull claims (DESIGN § Execution): which claimable tasks one claim takes. Selection is
+ * Pull claims (ARCHITECTURE.md § Execution): which claimable tasks one claim takes. Selection is
  * synchronous — each pick takes its slot in storage before any await — so claims served at the
  * same time never take the same task or run past `max_concurrency`.
  */

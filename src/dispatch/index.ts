@@ -1,5 +1,5 @@
 /**
- * Where a task's turn and its history go: the dispatcher of its tenant's namespace (DESIGN §
+ * Where a task's turn and its history go: the dispatcher of its tenant's namespace (ARCHITECTURE.md §
  * Dispatch), the NamespaceObject named `tenant:namespace`. The task side only ever sees the
  * `Dispatcher` interface.
  */

@@ -1,6 +1,6 @@
 /**
  * NamespaceObject: one per tenant+namespace (named `tenant:namespace`), the dispatcher that
- * grants its tasks their turns (DESIGN § Dispatch). It holds the ready set (priority, higher
+ * grants its tasks their turns (ARCHITECTURE.md § Dispatch). It holds the ready set (priority, higher
  * first, then creation order), the running set (one slot per attempt holding a turn), the
  * limits (max_concurrency, a token bucket per task type, paused) and the group commit of its
  * tasks' history snapshots to D1.

@@ -18,7 +18,7 @@ export interface ReadyTask {
 	offered_at: number;
 }
 
-/** A pull task waiting for a worker's claim (DESIGN § Execution): never granted as a queue turn. */
+/** A pull task waiting for a worker's claim (ARCHITECTURE.md § Execution): never granted as a queue turn. */
 export interface ClaimableTask extends ReadyTask {
 	task_name: string;
 }

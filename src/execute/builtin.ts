@@ -1,6 +1,6 @@
 /**
  * The builtin runner: a compiled-in handler run by the task's own object, from its alarm
- * (DESIGN § Execution), so no run ever waits behind another's. Everything the handler says
+ * (ARCHITECTURE.md § Execution), so no run ever waits behind another's. Everything the handler says
  * goes back to the object as a runner's report, fenced by attempt like any other runner's.
  */
 

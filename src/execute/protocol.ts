@@ -1,5 +1,5 @@
 /**
- * The contract between a task and whatever runs its attempts (DESIGN § Execution): the
+ * The contract between a task and whatever runs its attempts (ARCHITECTURE.md § Execution): the
  * execution modes, the lease a runner receives, the reports it sends and the receipt each
  * report gets back, and the TaskObject RPC a runner-side caller (the queue consumer, the pull
  * claim served by the NamespaceObject, a push delivery, the report routes) uses. Plain types

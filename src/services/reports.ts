@@ -1,5 +1,5 @@
 /**
- * Runner reports (DESIGN § Execution): what the report routes call. The route's token names the
+ * Runner reports (ARCHITECTURE.md § Execution): what the report routes call. The route's token names the
  * tenant; the task's object checks the token against the hashes it issued and fences the report
  * by that token's attempt.
  */

@@ -1,6 +1,6 @@
 /**
  * What the task's receivers have yet to acknowledge: a list of pending deliveries with one
- * flusher and one backoff (DESIGN § Effects and the outbox). Stored with the task in the same
+ * flusher and one backoff (ARCHITECTURE.md § Effects and the outbox). Stored with the task in the same
  * row and transaction as the commit that owes them; flushed right after and retried from the
  * alarm. Every receiver is idempotent by (task_id, attempt) or (task_id, version), so a repeated
  * delivery is harmless: acknowledgements stay in memory and ride along with the next write, and

@@ -69,7 +69,7 @@ export interface Task {
 	completed_at: string | null;
 	duration_seconds: number | null;
 	cancel_requested: boolean;
-	/** Who runs the attempts (DESIGN § Execution). */
+	/** Who runs the attempts (ARCHITECTURE.md § Execution). */
 	execution: ExecutionMode;
 	/** The lease each attempt gets (s); null: the default (60 s), or none for an external task. */
 	lease_seconds: number | null;
