@@ -153,15 +153,7 @@ export class NamespaceStorage {
 
 	/** 1-based place of a ready task in the order (an index range count). */
 	position(task: ReadyTask): number {
-		const ahead = this.one<{ n: number }>(
-			`SELECT count(*) AS n FROM ready WHERE priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND task_id < ?)))`,
-			task.priority,
-			task.priority,
-			task.created_at,
-			task.created_at,
-			task.task_id,
-		);
-		return (ahead?.n ?? 0) + 1;
+		return this.placeIn("ready", task);
 	}
 
 	/** Epoch ms the longest-waiting task (ready or claimable) was offered, or null when none waits. */
@@ -177,8 +169,13 @@ export class NamespaceStorage {
 
 	/** 1-based place of a claimable task among the claimable ones. */
 	claimPosition(task: ClaimableTask): number {
+		return this.placeIn("claimable", task);
+	}
+
+	/** Tasks ahead of `task` in a set's order (priority, then creation), plus one. */
+	private placeIn(table: "ready" | "claimable", task: { priority: number; created_at: number; task_id: string }): number {
 		const ahead = this.one<{ n: number }>(
-			`SELECT count(*) AS n FROM claimable WHERE priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND task_id < ?)))`,
+			`SELECT count(*) AS n FROM ${table} WHERE priority > ? OR (priority = ? AND (created_at < ? OR (created_at = ? AND task_id < ?)))`,
 			task.priority,
 			task.priority,
 			task.created_at,
