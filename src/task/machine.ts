@@ -128,6 +128,26 @@ function moved(
 }
 
 /** The dispatcher's view of a turn (Grantee.holdsTurn): QUEUED or PROCESSING that very attempt. */
+/** The attempt still waits for its turn, so an offer for it is worth sending. */
+export function awaitsTurn(task: TaskRecord, attempt: number): boolean {
+	return task.status === "PENDING" && task.attempt === attempt;
+}
+
+/** The attempt was granted and not started yet, so its queue message is still owed. */
+export function awaitsStart(task: TaskRecord, attempt: number): boolean {
+	return task.status === "QUEUED" && task.attempt === attempt;
+}
+
+/**
+ * An external task's runner may never send `start`: its first report on the waiting attempt
+ * starts it. The start event to apply before the report, or null when the report needs none.
+ */
+export function startByReport(task: TaskRecord, attempt: number, leaseMs: number | null): TaskEvent | null {
+	return task.execution === "external" && awaitsTurn(task, attempt)
+		? { type: "start", attempt, lease_ms: leaseMs, token_hash: null, runner: "external" }
+		: null;
+}
+
 export function holdsTurnFor(task: TaskRecord, attempt: number): boolean {
 	return task.attempt === attempt && (task.status === "QUEUED" || task.status === "PROCESSING");
 }

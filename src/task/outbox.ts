@@ -9,6 +9,7 @@
 import { dispatcherFor } from "../dispatch";
 import type { HistorySnapshot, Offer } from "../dispatch/protocol";
 import { count } from "../usage";
+import { awaitsStart, awaitsTurn } from "./machine";
 import { backoffMs } from "./retry";
 import { isTerminal, type TaskRecord, toPublicTask } from "./task";
 
@@ -159,8 +160,7 @@ async function deliver(env: Env, target: FlushTarget, delivery: Delivery, grante
 	switch (delivery.kind) {
 		case "offer": {
 			// An attempt that no longer waits (cancelled, already granted) has nothing to ask for.
-			const waits = record.status === "PENDING" && record.attempt === delivery.attempt;
-			const answer = waits ? await dispatcher.offer(offerOf(record)) : null;
+			const answer = awaitsTurn(record, delivery.attempt) ? await dispatcher.offer(offerOf(record)) : null;
 			settle(outbox, delivery);
 			if (answer?.granted) {
 				granted(delivery.attempt);
@@ -175,7 +175,7 @@ async function deliver(env: Env, target: FlushTarget, delivery: Delivery, grante
 			return;
 		}
 		case "enqueue": {
-			if (record.status === "QUEUED" && record.attempt === delivery.attempt) {
+			if (awaitsStart(record, delivery.attempt)) {
 				const message: TaskQueueMessage = { task_id: record.task_id, tenant: record.tenant, attempt: record.attempt };
 				await env.TASK_QUEUE.send(message, { contentType: "json" });
 				// A message is written, read and deleted: three billable operations.

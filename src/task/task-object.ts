@@ -31,6 +31,7 @@ import {
 	holdsTurnFor,
 	type MachineContext,
 	type NewTask,
+	startByReport,
 	type TaskEvent,
 	type TransitionNote,
 	transition,
@@ -202,9 +203,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	private async reportAs(attempt: number, report: Report): Promise<ReportAnswer> {
 		const before = this.require().record;
 		const now = Date.now();
-		if (before.execution === "external" && before.status === "PENDING" && before.attempt === attempt) {
-			const leaseMs = before.lease_seconds === null ? null : clampLease(before.lease_seconds * 1000);
-			const started = this.applyNow({ type: "start", attempt, lease_ms: leaseMs, token_hash: null, runner: "external" }, now);
+		const start = startByReport(before, attempt, before.lease_seconds === null ? null : clampLease(before.lease_seconds * 1000));
+		if (start) {
+			const started = this.applyNow(start, now);
 			if (!started.ok) {
 				return started;
 			}
