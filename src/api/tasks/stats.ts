@@ -28,6 +28,7 @@ export const TaskStatsSchema = z
 const route = createRoute({
 	method: "get",
 	path: "/v1/tasks/stats",
+	operationId: "getTaskStats",
 	tags: ["tasks"],
 	summary: "Task statistics",
 	description:
