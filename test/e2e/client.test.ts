@@ -60,6 +60,60 @@ describe("the client", () => {
 		expect(seen.lastIndexOf("progress")).toBeLessThan(seen.length - 1);
 	});
 
+	it("watch resumes a dropped stream with Last-Event-ID: nothing missed, nothing twice", { timeout: 60_000 }, async () => {
+		const asked: (string | null)[] = [];
+		let cut = false;
+		// The first stream is cut after its first frame with an id, as a proxy dropping it would.
+		const dropping = async (input: RequestInfo | URL, init?: RequestInit) => {
+			const res = await fetch(input, init);
+			if (!String(input).endsWith("/stream")) {
+				return res;
+			}
+			asked.push(new Headers(init?.headers).get("last-event-id"));
+			if (cut || !res.body) {
+				return res;
+			}
+			cut = true;
+			const reader = res.body.getReader();
+			const decoder = new TextDecoder();
+			const frames: string[] = [];
+			const hasId = (frame: string) => /^id: /m.test(frame);
+			let buffer = "";
+			while (!frames.some(hasId)) {
+				const { value, done } = await reader.read();
+				if (done) {
+					break;
+				}
+				const parts = (buffer + decoder.decode(value, { stream: true })).split("\n\n");
+				buffer = parts.pop() ?? "";
+				frames.push(...parts);
+			}
+			await reader.cancel();
+			const kept = frames.slice(0, frames.findIndex(hasId) + 1);
+			return new Response(kept.map((frame) => `${frame}\n\n`).join(""), { headers: res.headers });
+		};
+		const resuming = new TaskplaneClient({ baseUrl: base, fetch: dropping });
+		const task = await client.createTask({ task_name: "demo.sleep", payload: { duration_seconds: 2 } });
+		const ids: number[] = [];
+		let resumedAfter: string | undefined;
+		let last = "";
+		for await (const event of resuming.watch(task.task_id)) {
+			// Snapshots carry the id of the last event they include; transitions and log lines their own.
+			if (event.event === "status" || event.event === "log") {
+				ids.push(Number(event.id));
+			} else if (event.event === "snapshot" && resumedAfter === undefined) {
+				resumedAfter = event.id;
+			}
+			last = event.event === "snapshot" ? event.data.status : last;
+		}
+		expect(last).toBe("COMPLETED");
+		expect(asked.length).toBeGreaterThanOrEqual(2);
+		expect(asked[0]).toBeNull();
+		expect(asked[1]).toBe(resumedAfter);
+		const stored = (await client.events(task.task_id)).map((e) => e.seq).filter((seq) => seq > Number(resumedAfter));
+		expect(ids).toEqual(stored);
+	});
+
 	it("listTasks pages through 250 tasks, each exactly once", { timeout: 120_000 }, async () => {
 		const namespace = `e2e-list-${randomUUID().slice(0, 8)}`;
 		const created: string[] = [];
@@ -120,6 +174,21 @@ describe("the taskplane command", () => {
 
 		const usage = await cli("tasks", "create");
 		expect(usage.code).toBe(64);
+	});
+
+	it("runs a module's handlers as a pull worker until SIGTERM", { timeout: 60_000 }, async () => {
+		const namespace = `e2e-worker-${randomUUID().slice(0, 8)}`;
+		const args = ["bin/taskplane.mjs", "worker", "--module", "test/e2e/fixtures/cli-handlers.mjs", "--namespace", namespace];
+		const worker = spawn(process.execPath, args, { env: { ...process.env, TASKPLANE_URL: base }, stdio: "inherit" });
+		try {
+			const task = await client.createTask({ task_name: "e2e.shout", execution: "pull", namespace, payload: { text: "hi" } });
+			const done = await client.waitForTask(task.task_id, fast);
+			expect([done.status, done.result]).toEqual(["COMPLETED", { shouted: "HI" }]);
+		} finally {
+			worker.kill("SIGTERM");
+		}
+		const [code] = await once(worker, "exit");
+		expect(code).toBe(0);
 	});
 
 	it("cancels, retries and lists events", { timeout: 60_000 }, async () => {
