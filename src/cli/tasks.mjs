@@ -123,7 +123,7 @@ export function tasksCommand(context, setExitCode) {
 	tasks
 		.command("list")
 		.description("tasks, newest first")
-		.option("--status <statuses>", "comma-separated statuses or words (active, finished, failed, …)")
+		.option("--status <statuses>", "comma-separated statuses: COMPLETED,FAILED")
 		.option("--type <task_type>")
 		.option("--name <task_name>", "exact, or a prefix ending in *")
 		.option("--namespace <name>")

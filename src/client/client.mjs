@@ -26,7 +26,7 @@ export { TaskplaneError } from "./transport.mjs";
 
 /**
  * @typedef {object} ListFilters The filters of `GET /v1/tasks` (README.md § Listing tasks).
- * @property {TaskStatus | string | readonly string[]} [status] Statuses or words (`active`, `finished`, …).
+ * @property {TaskStatus | string | readonly string[]} [status] Statuses, or other systems' words for them (`IN_PROGRESS`, `pending`, …).
  * @property {string | readonly string[]} [task_type]
  * @property {string} [task_name] Exact, or a prefix ending in `*`.
  * @property {string} [namespace]
