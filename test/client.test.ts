@@ -80,7 +80,37 @@ describe("waitForTask", () => {
 	});
 });
 
+describe("watch", () => {
+	it("follows the stream inside a Worker: a snapshot, the runner's progress and log, then the end", async () => {
+		const { client } = appClient();
+		const task = await external(client);
+		const seen: string[] = [];
+		const following = (async () => {
+			for await (const event of client.watch(task.id)) {
+				seen.push(event.event === "snapshot" ? `snapshot ${event.data.status}` : event.event);
+				if (seen.length === 1) {
+					await task.report("start", {});
+					await task.report("progress", { percent: 50, message: "half" });
+					await task.report("log", { message: "almost" });
+					await task.report("complete", { result: { ok: true } });
+				}
+			}
+		})();
+		await following;
+		expect(seen[0]).toBe("snapshot PENDING");
+		expect(seen).toContain("progress");
+		expect(seen).toContain("log");
+		expect(seen.at(-1)).toBe("snapshot COMPLETED");
+	});
+});
+
 describe("errors and retries", () => {
+	it("maps an answer that is not problem+json (a proxy's 502) to HTTP_<status>", async () => {
+		const proxy = async () => new Response("<html>Bad Gateway</html>", { status: 502, headers: { "content-type": "text/html" } });
+		const client = new TaskplaneClient({ baseUrl: "http://taskplane.test", fetch: proxy });
+		await expect(client.stats()).rejects.toMatchObject({ status: 502, code: "HTTP_502", errors: [], problem: null });
+	});
+
 	it("throws the problem+json as a TaskplaneError with its status, code and field errors", async () => {
 		const { client } = appClient();
 		const missing = await client.getTask("01936f6e-8b9a-7c3d-9e2f-0a1b2c3d4e5f").catch((e: unknown) => e);
