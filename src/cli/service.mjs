@@ -131,6 +131,7 @@ export function serviceCommands(context) {
 		.option("--namespace <name>")
 		.option("--concurrency <n>", "attempts at once (default 10)", integer)
 		.option("--lease <seconds>", "each attempt's lease (default 60)", integer)
+		.option("--wait-seconds <n>", "how long one claim long-polls, at most 30 (default 20); a stop waits for it", integer)
 		.action(async (opts, command) => {
 			const { client } = context(command);
 			const handlers = await loadHandlers(opts.module);
@@ -141,6 +142,7 @@ export function serviceCommands(context) {
 				namespace: opts.namespace,
 				concurrency: opts.concurrency,
 				leaseSeconds: opts.lease,
+				waitSeconds: opts.waitSeconds,
 			});
 			process.stderr.write(`taskplane worker: claiming ${Object.keys(handlers).join(", ")} from ${client.transport.baseUrl}\n`);
 			await running.start();

@@ -178,7 +178,16 @@ describe("the taskplane command", () => {
 
 	it("runs a module's handlers as a pull worker until SIGTERM", { timeout: 60_000 }, async () => {
 		const namespace = `e2e-worker-${randomUUID().slice(0, 8)}`;
-		const args = ["bin/taskplane.mjs", "worker", "--module", "test/e2e/fixtures/cli-handlers.mjs", "--namespace", namespace];
+		const args = [
+			"bin/taskplane.mjs",
+			"worker",
+			"--module",
+			"test/e2e/fixtures/cli-handlers.mjs",
+			"--namespace",
+			namespace,
+			"--wait-seconds",
+			"2",
+		];
 		const worker = spawn(process.execPath, args, { env: { ...process.env, TASKPLANE_URL: base }, stdio: "inherit" });
 		try {
 			const task = await client.createTask({ task_name: "e2e.shout", execution: "pull", namespace, payload: { text: "hi" } });
@@ -191,10 +200,12 @@ describe("the taskplane command", () => {
 		expect(code).toBe(0);
 	});
 
-	it("cancels, retries and lists events", { timeout: 60_000 }, async () => {
+	it("cancels (wait then exits 1), retries and lists events", { timeout: 60_000 }, async () => {
 		const task = await external();
 		const canceled = await cli("--json", "tasks", "cancel", task.id, "--hard");
 		expect(JSON.parse(canceled.stdout).status).toBe("CANCELED");
+		const waited = await cli("tasks", "wait", task.id);
+		expect(waited.code, waited.stderr).toBe(1);
 		const retried = await cli("--json", "tasks", "retry", task.id);
 		expect(JSON.parse(retried.stdout).status).toBe("PENDING");
 		const events = await cli("tasks", "events", task.id);
