@@ -26,13 +26,15 @@ export async function main(argv) {
 	const program = new Command("taskplane")
 		.description("taskplane from the command line: tasks, statistics, keys and pull workers")
 		.option("--url <url>", "the service (env TASKPLANE_URL)", process.env.TASKPLANE_URL || "http://localhost:8787")
-		.option("--api-key <key>", "a key, sent as Bearer (env TASKPLANE_API_KEY)", process.env.TASKPLANE_API_KEY || undefined)
+		// No default value here: commander would print the key in --help.
+		.option("--api-key <key>", "a key, sent as Bearer (env TASKPLANE_API_KEY)")
 		.option("--json", "JSON for scripts instead of tables")
 		.exitOverride();
 	/** @param {Command} command */
 	const context = (command) => {
 		const opts = command.optsWithGlobals();
-		return { client: new TaskplaneClient({ baseUrl: opts.url, apiKey: opts.apiKey }), json: Boolean(opts.json) };
+		const apiKey = opts.apiKey ?? (process.env.TASKPLANE_API_KEY || undefined);
+		return { client: new TaskplaneClient({ baseUrl: opts.url, apiKey }), json: Boolean(opts.json) };
 	};
 	program.addCommand(tasksCommand(context, (code) => (exitCode = code)));
 	for (const command of serviceCommands(context)) {
