@@ -66,6 +66,29 @@ describe("layering", () => {
 		expect(offenders(under("src/contract"), (target) => !allowed(target))).toEqual([]);
 	});
 
+	it("the SDK and CLI run outside the Worker: they take only types from contract/, nothing of the Worker at run time", () => {
+		const clientSources: Record<string, string> = import.meta.glob<string>(["../src/client/*.mjs", "../src/cli/*.mjs", "../bin/*.mjs"], {
+			query: "?raw",
+			import: "default",
+			eager: true,
+		});
+		const runtime = Object.entries(clientSources).flatMap(([path, text]) =>
+			importsOf({ path: path.replace(/^\.\.\//, ""), text })
+				.filter((target) => !/^(src\/(client|cli)\/|node:|eventsource-parser$|commander$|cli-progress$)/.test(target))
+				.map((target) => `${path} → ${target}`),
+		);
+		expect(Object.keys(clientSources).length).toBeGreaterThan(5);
+		expect(runtime).toEqual([]);
+		const types = files.find((f) => f.path === "src/client/types.ts");
+		expect(types?.text).not.toMatch(/^import (?!type )/m);
+		expect(
+			offenders(
+				(p) => p === "src/client/types.ts",
+				(t) => t !== "zod" && !under("src/contract")(t),
+			),
+		).toEqual([]);
+	});
+
 	it("the state machine imports no platform, framework or database", () => {
 		expect(
 			offenders(

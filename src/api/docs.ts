@@ -57,6 +57,8 @@ export function registerDocs(app: App) {
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
 		security: [{ bearer: [] }],
+		// Relative: the API is served from the same origin as this document, wherever it is deployed.
+		servers: [{ url: "/", description: "The origin serving this document" }],
 		info: {
 			title: "taskplane",
 			version: "0.1.0",

@@ -10,6 +10,7 @@ export const MessageSchema = z
 const route = createRoute({
 	method: "get",
 	path: "/v1/messages",
+	operationId: "listMessages",
 	tags: ["messages"],
 	summary: "Messages inserted by messages.create tasks, newest first",
 	request: {

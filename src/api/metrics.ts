@@ -6,6 +6,7 @@ import { type App, errorResponses } from "./openapi";
 const route = createRoute({
 	method: "get",
 	path: "/metrics",
+	operationId: "getMetrics",
 	tags: ["metrics"],
 	summary: "Prometheus metrics for the caller's tenant (the admin token: the whole service)",
 	description: [

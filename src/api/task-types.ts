@@ -22,6 +22,7 @@ export const TaskTypeSchema = z
 const route = createRoute({
 	method: "get",
 	path: "/v1/task-types",
+	operationId: "listTaskTypes",
 	tags: ["tasks"],
 	summary: "Task types",
 	description: "A task's type comes from its name: the exact name first, then the longest matching prefix, else `other`.",

@@ -5,8 +5,10 @@
  * up to `concurrency` at once, renews each lease with heartbeats, aborts a handler's `signal`
  * when its task is cancelled, reports the result or the error, backs off when the service
  * fails, and stops gracefully on SIGTERM. Plain JavaScript with JSDoc types and only `fetch`,
- * so Node 20 runs it as it is, with no build step and no dependency.
+ * so Node 20 runs it as it is, with no build step. Its requests go through the client's
+ * transport (./transport.mjs): the same errors (`TaskplaneError`) and the same 429 handling.
  */
+import { sleep, TaskplaneError, Transport } from "./transport.mjs";
 
 /**
  * @typedef {object} WorkerTask What a handler receives: one claimed attempt.
@@ -36,6 +38,7 @@
  * @property {number} [shutdownGraceMs] On stop, how long running attempts may finish before they are handed back (their leases then expire and they run again elsewhere); default 30 000.
  * @property {boolean} [handleSignals] Stop on SIGTERM and SIGINT; default true.
  * @property {(error: unknown) => void} [onError] Claim and report failures; default `console.warn`.
+ * @property {typeof fetch} [fetch] Default the global `fetch`.
  */
 
 /** A failure the worker reports for a handler that threw, unless the error says otherwise. */
@@ -45,28 +48,10 @@ const BACKOFF_CAP_MS = 30_000;
 /** A complete or fail report is tried this many times: the attempt's outcome is worth retrying for. */
 const FINAL_REPORT_TRIES = 5;
 
-class HttpError extends Error {
-	/** @param {number} status @param {string} body */
-	constructor(status, body) {
-		super(`HTTP ${status}: ${body.slice(0, 500)}`);
-		this.status = status;
-	}
-}
-
 /** Full jitter: a random wait up to base·2^(tries-1), capped (ms). @param {number} tries */
 const backoffMs = (tries) => Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, tries - 1));
-/** @param {number} ms @param {AbortSignal} [signal] */
-const sleep = (ms, signal) =>
-	new Promise((resolve) => {
-		const timer = setTimeout(resolve, ms);
-		const abort = () => {
-			clearTimeout(timer);
-			resolve(undefined);
-		};
-		signal?.addEventListener("abort", abort, { once: true });
-	});
 /** Retry what the service may still take: no answer, 408, 429, 5xx. @param {unknown} error */
-const retryable = (error) => !(error instanceof HttpError) || error.status === 408 || error.status === 429 || error.status >= 500;
+const retryable = (error) => !(error instanceof TaskplaneError) || error.status === 408 || error.status === 429 || error.status >= 500;
 
 export class TaskplaneWorker {
 	/** @param {WorkerOptions} options */
@@ -74,9 +59,8 @@ export class TaskplaneWorker {
 		if (!options?.url || !options.handlers || Object.keys(options.handlers).length === 0) {
 			throw new TypeError("TaskplaneWorker needs a url and at least one handler");
 		}
-		this.url = options.url.replace(/\/+$/, "");
+		this.transport = new Transport({ baseUrl: options.url, apiKey: options.apiKey, fetch: options.fetch });
 		this.handlers = options.handlers;
-		this.apiKey = options.apiKey;
 		this.namespace = options.namespace ?? "default";
 		this.concurrency = Math.max(1, options.concurrency ?? 10);
 		this.leaseSeconds = options.leaseSeconds ?? 60;
@@ -153,7 +137,7 @@ export class TaskplaneWorker {
 				continue;
 			}
 			try {
-				const answer = await this.request("/v1/workers/claim", this.apiKey, this.claimBody(free), this.claiming.signal);
+				const answer = await this.transport.json("POST", "/v1/workers/claim", { body: this.claimBody(free), signal: this.claiming.signal });
 				failures = 0;
 				for (const task of answer.tasks) {
 					this.run(task);
@@ -236,13 +220,13 @@ export class TaskplaneWorker {
 	async report(claimed, controller, kind, body, tries) {
 		for (let attempt = 1; ; attempt++) {
 			try {
-				const receipt = await this.request(`/v1/tasks/${claimed.task_id}/${kind}`, claimed.token, body);
+				const receipt = await this.transport.json("POST", `/v1/tasks/${claimed.task_id}/${kind}`, { body, bearer: claimed.token });
 				if (receipt.cancel_requested) {
 					controller.abort(new Error("the task was cancelled"));
 				}
 				return;
 			} catch (error) {
-				if (error instanceof HttpError && (error.status === 404 || error.status === 409)) {
+				if (error instanceof TaskplaneError && (error.status === 404 || error.status === 409)) {
 					controller.abort(new Error(`the attempt is over: ${error.message}`));
 					throw error;
 				}
@@ -252,21 +236,6 @@ export class TaskplaneWorker {
 				await sleep(backoffMs(attempt));
 			}
 		}
-	}
-
-	/** @param {string} path @param {string | undefined} bearer @param {unknown} body @param {AbortSignal} [signal] */
-	async request(path, bearer, body, signal) {
-		/** @type {Record<string, string>} */
-		const headers = { "content-type": "application/json" };
-		if (bearer) {
-			headers.authorization = `Bearer ${bearer}`;
-		}
-		const res = await fetch(`${this.url}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal });
-		const text = await res.text();
-		if (!res.ok) {
-			throw new HttpError(res.status, text);
-		}
-		return JSON.parse(text);
 	}
 }
 

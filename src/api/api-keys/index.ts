@@ -9,6 +9,7 @@ const json = <T>(schema: T) => ({ "application/json": { schema } });
 const create = createRoute({
 	method: "post",
 	path: "/v1/api-keys",
+	operationId: "createApiKey",
 	tags: ["api keys"],
 	summary: "Create an API key",
 	description: "Answers the secret `key` once; only its hash is kept. With the ADMIN_TOKEN, `tenant` names whose key it is.",
@@ -19,6 +20,7 @@ const create = createRoute({
 const list = createRoute({
 	method: "get",
 	path: "/v1/api-keys",
+	operationId: "listApiKeys",
 	tags: ["api keys"],
 	summary: "List a tenant's API keys (never their secrets)",
 	request: { query: z.object({ tenant: TenantName.optional().openapi({ description: "Required with the ADMIN_TOKEN" }) }) },
@@ -31,6 +33,7 @@ const list = createRoute({
 const revoke = createRoute({
 	method: "delete",
 	path: "/v1/api-keys/{id}",
+	operationId: "revokeApiKey",
 	tags: ["api keys"],
 	summary: "Revoke an API key",
 	description: "Effective at once on this instance and everywhere within 60 seconds (keys are cached that long).",

@@ -28,6 +28,7 @@ const responses = {
 const kill = createRoute({
 	method: "post",
 	path: "/v1/tasks/{task_id}/kill",
+	operationId: "mixpeekKillTask",
 	tags: [TAGS.mixpeek],
 	summary: "Kill a task (hard cancel)",
 	description: "CANCELED at once from any live state. Idempotent as in Mixpeek: a finished or unknown task answers 200 too.",
@@ -36,7 +37,13 @@ const kill = createRoute({
 });
 
 /** The Mixpeek Python SDK's kill_task sends DELETE /v1/tasks/{task_id}. */
-const killByDelete = createRoute({ ...kill, method: "delete", path: "/v1/tasks/{task_id}", summary: "Kill a task (Mixpeek SDK's form)" });
+const killByDelete = createRoute({
+	...kill,
+	method: "delete",
+	path: "/v1/tasks/{task_id}",
+	operationId: "mixpeekDeleteTask",
+	summary: "Kill a task (Mixpeek SDK's form)",
+});
 
 export function registerMixpeek(app: App) {
 	for (const route of [kill, killByDelete]) {

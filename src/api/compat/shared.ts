@@ -17,12 +17,12 @@ export function registerWithTwin<R extends RouteConfig>(app: App, route: R, hand
 
 /**
  * Registers a route (with its twin) and again at the Celery manager's legacy `/jobs/…` path:
- * the same request, responses and handler; only the path and the summary differ.
+ * the same request, responses and handler; only the path, the operationId and the summary differ.
  */
 export function registerWithJobsAlias<R extends RouteConfig>(
 	app: App,
 	route: R,
-	alias: { path: string; summary: string },
+	alias: { path: string; operationId: string; summary: string },
 	handler: RouteHandler<R, AppEnv>,
 ): void {
 	registerWithTwin(app, route, handler);

@@ -6,6 +6,7 @@ import { CancelBody, TaskIdParam, TaskSchema } from "./schema";
 const route = createRoute({
 	method: "post",
 	path: "/v1/tasks/{task_id}/cancel",
+	operationId: "cancelTask",
 	tags: ["tasks"],
 	summary: "Cancel a task",
 	description:

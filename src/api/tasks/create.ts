@@ -6,6 +6,7 @@ import { CreateTaskBody, TaskSchema } from "./schema";
 const route = createRoute({
 	method: "post",
 	path: "/v1/tasks",
+	operationId: "createTask",
 	tags: ["tasks"],
 	summary: "Create a task",
 	description:

@@ -6,6 +6,7 @@ import { TaskEventSchema, TaskIdParam } from "./schema";
 const route = createRoute({
 	method: "get",
 	path: "/v1/tasks/{task_id}/events",
+	operationId: "getTaskEvents",
 	tags: ["tasks"],
 	summary: "A task's transitions and log lines, oldest first",
 	request: { params: TaskIdParam },

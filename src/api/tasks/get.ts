@@ -6,6 +6,7 @@ import { TaskIdParam, TaskSchema } from "./schema";
 const route = createRoute({
 	method: "get",
 	path: "/v1/tasks/{task_id}",
+	operationId: "getTask",
 	tags: ["tasks"],
 	summary: "Get a task",
 	description:

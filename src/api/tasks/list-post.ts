@@ -7,6 +7,7 @@ import { filtersFromQuery, parseTaskFilters, TaskListSchema } from "./list-schem
 const route = createRoute({
 	method: "post",
 	path: "/v1/tasks/list",
+	operationId: "searchTasks",
 	tags: ["tasks", TAGS.mixpeek],
 	summary: "List tasks (filters as a JSON body; also Mixpeek's list)",
 	description:

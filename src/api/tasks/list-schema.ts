@@ -4,18 +4,8 @@ import { numberOrText } from "../../contract/query";
 import { STATUS_WORDS } from "../../contract/status-words";
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type TaskFilters, TaskFiltersSchema } from "../../contract/task-filters";
 import { ApiError, fieldErrorsOf } from "../../errors";
-import { TaskSchema } from "./schema";
 
-export const TaskListSchema = z
-	.object({
-		tasks: z.array(TaskSchema),
-		total: z.number().int().openapi({ description: "Matching tasks, counted up to 10 000 (then total_capped is true)" }),
-		total_capped: z.boolean(),
-		limit: z.number().int(),
-		offset: z.number().int(),
-		next_cursor: z.string().nullable().openapi({ description: "Pass as cursor for the next page (created_at orderings only)" }),
-	})
-	.openapi("TaskList");
+export { TaskListSchema } from "../../contract/pages";
 
 const LISTS = new Set(["status", "task_type"]);
 const NUMBERS = new Set(["limit", "offset", "hours_ago", "page", "page_size"]);

@@ -6,6 +6,7 @@ import { filtersFromQuery, ListQueryDoc, parseTaskFilters, TaskListSchema } from
 const route = createRoute({
 	method: "get",
 	path: "/v1/tasks",
+	operationId: "listTasks",
 	tags: ["tasks"],
 	summary: "List tasks",
 	description:

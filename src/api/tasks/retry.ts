@@ -6,6 +6,7 @@ import { RetryBody, TaskIdParam, TaskSchema } from "./schema";
 const route = createRoute({
 	method: "post",
 	path: "/v1/tasks/{task_id}/retry",
+	operationId: "retryTask",
 	tags: ["tasks"],
 	summary: "Retry a failed or canceled task",
 	description:

@@ -6,6 +6,7 @@ import { TaskIdParam } from "./schema";
 const route = createRoute({
 	method: "get",
 	path: "/v1/tasks/{task_id}/stream",
+	operationId: "streamTask",
 	tags: ["tasks"],
 	summary: "Follow a task live (Server-Sent Events)",
 	description: [

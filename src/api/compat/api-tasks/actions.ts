@@ -31,6 +31,7 @@ const StopOutcome = z
 const cancel = createRoute({
 	method: "post",
 	path: "/api/tasks/{id}/cancel",
+	operationId: "apiTasksCancelTask",
 	tags: [TAGS.apiTasks],
 	summary: "Cancel a pending or scheduled task (Mindia)",
 	description: "Only a task that has not started (pending, scheduled, queued); otherwise 409. To stop a running task, use /stop.",
@@ -41,6 +42,7 @@ const cancel = createRoute({
 const retry = createRoute({
 	method: "post",
 	path: "/api/tasks/{id}/retry",
+	operationId: "apiTasksRetryTask",
 	tags: [TAGS.apiTasks],
 	summary: "Retry a failed task within max_retries (Mindia)",
 	request: { params: TaskIdPath },
@@ -50,6 +52,7 @@ const retry = createRoute({
 const stop = createRoute({
 	method: "post",
 	path: "/api/tasks/{id}/stop/",
+	operationId: "apiTasksStopTask",
 	tags: [TAGS.apiTasks],
 	summary: "Stop a task, soft or hard (Celery manager)",
 	description:

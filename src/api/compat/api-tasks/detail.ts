@@ -7,6 +7,7 @@ import { ApiTaskDetailSchema, apiTaskDetailOf, TaskIdPath } from "./schema";
 const detail = createRoute({
 	method: "get",
 	path: "/api/tasks/{id}",
+	operationId: "apiTasksGetTask",
 	tags: [TAGS.apiTasks],
 	summary: "Get a task (Mindia; Celery manager with the trailing slash)",
 	description: "Mindia's detail fields and the Celery manager's, with `live_state`, `ready`, `successful`, `percent`, `total`, `done`.",
@@ -15,7 +16,11 @@ const detail = createRoute({
 });
 
 export function registerApiTaskDetail(app: App) {
-	const alias = { path: "/jobs/{id}/", summary: "Get a task (the Celery manager's legacy alias of /api/tasks/{id}/)" };
+	const alias = {
+		operationId: "jobsGetTask",
+		path: "/jobs/{id}/",
+		summary: "Get a task (the Celery manager's legacy alias of /api/tasks/{id}/)",
+	};
 	registerWithJobsAlias(app, detail, alias, async (c) => {
 		const task = await getTask(c.env, c.executionCtx, c.var.caller, c.req.valid("param").id);
 		return c.json(apiTaskDetailOf(task), 200);

@@ -14,6 +14,7 @@ const ApiTaskList = z
 const list = createRoute({
 	method: "get",
 	path: "/api/tasks",
+	operationId: "apiTasksListTasks",
 	tags: [TAGS.apiTasks],
 	summary: "List tasks (Mindia; Celery manager with the trailing slash)",
 	description:
@@ -23,7 +24,11 @@ const list = createRoute({
 });
 
 export function registerApiTaskList(app: App) {
-	const alias = { path: "/jobs/", summary: "List tasks (the Celery manager's legacy alias of /api/tasks/)" };
+	const alias = {
+		operationId: "jobsListTasks",
+		path: "/jobs/",
+		summary: "List tasks (the Celery manager's legacy alias of /api/tasks/)",
+	};
 	registerWithJobsAlias(app, list, alias, async (c) => {
 		const q = c.req.valid("query");
 		// Mindia documents 50 and never writes the trailing slash; the Celery manager always does, and documents 100.

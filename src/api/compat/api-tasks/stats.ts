@@ -38,6 +38,7 @@ const CeleryStatistics = z
 const stats = createRoute({
 	method: "get",
 	path: "/api/tasks/stats",
+	operationId: "apiTasksGetStats",
 	tags: [TAGS.apiTasks],
 	summary: "Task statistics (Mindia)",
 	request: { query: StatsQuery },
@@ -47,6 +48,7 @@ const stats = createRoute({
 const statistics = createRoute({
 	method: "get",
 	path: "/api/tasks/statistics/",
+	operationId: "apiTasksGetStatistics",
 	tags: [TAGS.apiTasks],
 	summary: "Task statistics (Celery manager)",
 	request: { query: StatsQuery },

@@ -8,6 +8,7 @@ const TaskTypeChoice = z.object({ value: z.string(), display: z.string() }).open
 const route = createRoute({
 	method: "get",
 	path: "/api/tasks/types/",
+	operationId: "apiTasksListTypes",
 	tags: [TAGS.apiTasks],
 	summary: "Task types with display names (Celery manager)",
 	description: "The type registry as `[{value, display}]`, sorted by value; `GET /v1/task-types` has the patterns too.",

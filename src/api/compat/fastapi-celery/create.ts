@@ -13,6 +13,7 @@ const accepted = { 202: { description: "Enqueued", content: { "application/json"
 const createMessage = createRoute({
 	method: "post",
 	path: "/tasks/",
+	operationId: "celeryCreateMessageTask",
 	tags: [TAGS.fastapi],
 	summary: "Queue a task that inserts a message",
 	description: "Runs `messages.create`; the message appears in `GET /messages/` once the task succeeds.",
@@ -25,6 +26,7 @@ const createMessage = createRoute({
 const createSlow = createRoute({
 	method: "post",
 	path: "/tasks/slow",
+	operationId: "celeryCreateSlowTask",
 	tags: [TAGS.fastapi],
 	summary: "Queue a task that sleeps `duration` seconds (default 10)",
 	description: `At most ${MAX_INVOCATION_SECONDS} s: a built-in handler runs within one Worker invocation. An empty \`duration=\` is a 422.`,

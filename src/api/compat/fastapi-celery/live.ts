@@ -22,6 +22,7 @@ const LiveTasks = z
 const route = createRoute({
 	method: "get",
 	path: "/tasks/",
+	operationId: "celeryListLiveTasks",
 	tags: [TAGS.fastapi],
 	summary: "Live tasks as ACTIVE, SCHEDULED or RESERVED",
 	description:

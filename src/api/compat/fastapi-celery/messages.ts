@@ -9,6 +9,7 @@ import { registerWithTwin, TAGS } from "../shared";
 const route = createRoute({
 	method: "get",
 	path: "/messages/",
+	operationId: "celeryListMessages",
 	tags: [TAGS.fastapi],
 	summary: "Messages inserted by message tasks, newest first",
 	description: "`skip` (FastAPI's word) or `offset`, and `limit` (default 100, at most 100). `total` counts the messages returned.",

@@ -17,6 +17,7 @@ const DemoTaskStatus = z
 const route = createRoute({
 	method: "get",
 	path: "/tasks/{task_id}",
+	operationId: "celeryGetTaskStatus",
 	tags: [TAGS.fastapi],
 	summary: "A task's Celery state and result",
 	description: "Unlike Celery, an unknown id is a 404, never PENDING.",
