@@ -268,6 +268,16 @@ describe("allowed transitions carry the right fields and effects", () => {
 		expect(accepted(transition(taskIn("PROCESSING"), event, ctx())).task).toMatchObject({ status: "COMPLETED_WITH_ERRORS", errors });
 	});
 
+	it("a completion after a failed attempt clears that attempt's error; a partial success keeps only its item errors", () => {
+		const failedBefore = { error_code: "BOOM", error_message: "it broke" };
+		const done = accepted(transition(taskIn("PROCESSING", failedBefore), EVENTS.complete as TaskEvent, ctx())).task;
+		expect(done).toMatchObject({ status: "COMPLETED", error_code: null, error_message: null, errors: [] });
+		const errors = [{ item: "row 7", code: "BAD_ROW", message: "unparseable" }];
+		const event: TaskEvent = { type: "complete", attempt: ATTEMPT, result: { rows: 9 }, errors };
+		const partial = accepted(transition(taskIn("PROCESSING", failedBefore), event, ctx())).task;
+		expect(partial).toMatchObject({ status: "COMPLETED_WITH_ERRORS", error_code: null, error_message: null, errors });
+	});
+
 	it("progress is stored without a history note", () => {
 		const { task, note } = accepted(transition(taskIn("PROCESSING"), EVENTS.progress as TaskEvent, ctx()));
 		expect(task.progress).toEqual({ percent: 50, done: 1, total: 2, message: "half" });

@@ -449,7 +449,8 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 				return fenced;
 			}
 			const status = event.errors.length > 0 ? "COMPLETED_WITH_ERRORS" : "COMPLETED";
-			const next = finish(task, status, ctx.now, { result: event.result ?? null, errors: event.errors });
+			// A success clears an earlier attempt's error; item errors of a partial success are this attempt's own.
+			const next = finish(task, status, ctx.now, { result: event.result ?? null, errors: event.errors, error_code: null, error_message: null });
 			const message = `attempt ${task.attempt} completed${event.errors.length > 0 ? ` with ${event.errors.length} item errors` : ""}`;
 			return moved(task, next, "completed", message);
 		}
