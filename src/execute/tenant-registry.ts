@@ -18,9 +18,10 @@ interface Entry {
 	fetched_at: number;
 }
 
+// Values only, never a shared promise of a read under way: a promise made by one request and
+// awaited by another can hang in workerd ("a promise was resolved or rejected from a different
+// request context"). The misses of a burst each read once, and then none for REGISTRY_TTL_MS.
 const entries = new Map<string, Entry>();
-/** The reads under way: the concurrent creates of a burst wait for one read, not one each. */
-const reading = new Map<string, Promise<TypeRegistry>>();
 
 /**
  * The tenant's registry (its definitions over the built-in types). When D1 cannot be read, an
@@ -31,17 +32,7 @@ export async function tenantRegistry(db: D1Database, tenant: string, now = Date.
 	if (entry && now - entry.fetched_at < REGISTRY_TTL_MS) {
 		return entry.registry;
 	}
-	const pending = reading.get(tenant);
-	if (pending) {
-		return pending;
-	}
-	const next: Promise<TypeRegistry> = read(db, tenant, now, entry).finally(() => {
-		if (reading.get(tenant) === next) {
-			reading.delete(tenant);
-		}
-	});
-	reading.set(tenant, next);
-	return next;
+	return read(db, tenant, now, entry);
 }
 
 async function read(db: D1Database, tenant: string, now: number, stale: Entry | undefined): Promise<TypeRegistry> {
@@ -74,5 +65,4 @@ function remember(tenant: string, entry: Entry): void {
 /** After a change in this isolate: its next create reads the new definitions. */
 export function forgetTenantRegistry(tenant: string): void {
 	entries.delete(tenant);
-	reading.delete(tenant);
 }
