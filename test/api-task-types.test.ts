@@ -101,6 +101,38 @@ describe("task types as data", () => {
 		});
 	});
 
+	it("a retry waits by the type's backoff, and the completion after it clears the failed attempt's error", async () => {
+		const key = await admin("types-backoff");
+		await put(key, "flaky", { patterns: ["flaky.*"], execution: "pull", backoff: { base_seconds: 0.05, factor: 1, max_seconds: 1 } });
+		const ns = `flaky-${crypto.randomUUID().slice(0, 8)}`;
+		const task = await create(key, { task_name: "flaky.job", namespace: ns });
+		const claim = async () => {
+			const res = await send("/v1/workers/claim", { key, body: { namespace: ns, task_names: ["flaky.job"], max: 1, wait_seconds: 5 } });
+			expect(res.status, await res.clone().text()).toBe(200);
+			const [lease] = (await res.json<{ tasks: { task_id: string; attempt: number; token: string }[] }>()).tasks;
+			expect(lease?.task_id).toBe(task.task_id);
+			return lease as { attempt: number; token: string };
+		};
+		const first = await claim();
+		const failed = await send(`/v1/tasks/${task.task_id}/fail`, {
+			key: first.token,
+			body: { code: "UPSTREAM_DOWN", message: "try later" },
+		});
+		expect(failed.status).toBe(200);
+		expect((await (await send(`/v1/tasks/${task.task_id}`, { key })).json<Task>()).error_code).toBe("UPSTREAM_DOWN");
+		// The retry was set below the type's ceiling of 50 ms after the failure (the default's first ceiling is 1 s).
+		type Entry = { at: string; to_status?: string; message: string };
+		const events = (await (await send(`/v1/tasks/${task.task_id}/events`, { key })).json<{ events: Entry[] }>()).events;
+		const backoff = events.find((e) => e.to_status === "SCHEDULED");
+		const runAt = Date.parse(backoff?.message.match(/ at (\S+)$/)?.[1] ?? "");
+		expect(runAt - Date.parse(backoff?.at ?? "")).toBeLessThanOrEqual(50);
+		const second = await claim();
+		expect(second.attempt).toBe(2);
+		expect((await send(`/v1/tasks/${task.task_id}/complete`, { key: second.token, body: { result: { ok: true } } })).status).toBe(200);
+		const done = await (await send(`/v1/tasks/${task.task_id}`, { key })).json<Task>();
+		expect(done).toMatchObject({ status: "COMPLETED", attempt: 2, error_code: null, error_message: null, result: { ok: true } });
+	});
+
 	it("lists a task by name under the type it got from the tenant's definition", async () => {
 		const key = await admin("types-list");
 		await put(key, "etl_reports", { patterns: ["etl.reports."] });
