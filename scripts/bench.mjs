@@ -1,8 +1,10 @@
-// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --skip-queries --rows 100000,1000000
-//   --query-requests R --keep --wrangler-log-level info]`: runs taskplane under `wrangler dev` (ports 8820-8829) on a fresh
-// state folder in .bench/, measures the task lifecycle and its billable operations, then the
-// list and stats queries over seeded history, and prints one JSON line on stdout. Progress goes
-// to stderr; wrangler's own output to .bench/wrangler.log.
+// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --push-tasks H --recovery-tasks R
+//   --skip-push --skip-recovery --skip-queries --rows 100000,1000000 --query-requests Q --keep --wrangler-log-level info]`:
+// runs taskplane under `wrangler dev` (ports 8820-8829) on a fresh state folder in .bench/,
+// measures the task lifecycle and its billable operations, dispatch, pull and push throughput,
+// the recovery after a SIGKILL mid-burst (its own server and state), then the list and stats
+// queries over seeded history, and prints one JSON line on stdout. Progress goes to stderr;
+// wrangler's own output to .bench/wrangler.log.
 import { closeSync, openSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -11,7 +13,9 @@ import { runDispatch } from "./bench/dispatch.mjs";
 import { idleCreateMs, readAll, runLifecycle } from "./bench/lifecycle.mjs";
 import { probeCeiling, writeProbeConfig } from "./bench/probe.mjs";
 import { runPull } from "./bench/pull.mjs";
+import { runPush } from "./bench/push.mjs";
 import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
+import { runRecovery } from "./bench/recovery.mjs";
 import { applyMigrations, ensureDir, startDevServer } from "./dev-server.mjs";
 
 const { values: options } = parseArgs({
@@ -21,6 +25,10 @@ const { values: options } = parseArgs({
 		"events-sample": { type: "string", default: "100" },
 		"dispatch-tasks": { type: "string", default: "500" },
 		"pull-tasks": { type: "string", default: "1000" },
+		"push-tasks": { type: "string", default: "400" },
+		"recovery-tasks": { type: "string", default: "100" },
+		"skip-push": { type: "boolean", default: false },
+		"skip-recovery": { type: "boolean", default: false },
 		"probe-objects": { type: "string", default: "2000" },
 		"skip-queries": { type: "boolean", default: false },
 		rows: { type: "string", default: "100000,1000000" },
@@ -41,6 +49,8 @@ const concurrency = positive("concurrency");
 const eventsSample = positive("events-sample");
 const dispatchTasks = positive("dispatch-tasks");
 const pullTasks = positive("pull-tasks");
+const pushTasks = positive("push-tasks");
+const recoveryTasks = positive("recovery-tasks");
 const probeObjects = positive("probe-objects");
 const queryRequests = positive("query-requests");
 const rowCounts = options.rows.split(",").map(Number);
@@ -67,7 +77,7 @@ async function withServer(work) {
 		config: CONFIG,
 	});
 	try {
-		return await work(server.url);
+		return await work(server.url, server.port);
 	} finally {
 		await server.stop();
 	}
@@ -80,13 +90,14 @@ async function main() {
 	applyMigrations(STATE, logFd);
 	closeSync(logFd);
 	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
-	const { lifecycle, dispatch, pull, ceiling, served } = await withServer(async (url) => ({
+	const { lifecycle, dispatch, pull, push, ceiling, served } = await withServer(async (url, serverPort) => ({
 		lifecycle: {
 			...(await runLifecycle({ url, tasks, concurrency, eventsSample, log })),
 			idle_create_ms: await idleCreateMs(url, 100, log),
 		},
 		dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
 		pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
+		push: options["skip-push"] ? null : await runPush({ url, serverPort, ports: PORTS, tasks: pushTasks, concurrency, readAll, log }),
 		// Last, so its objects' alarms and storage do not weigh on the phases above.
 		ceiling: await probeCeiling(url, probeObjects, concurrency),
 		served: await servedQueries(url),
@@ -97,6 +108,18 @@ async function main() {
 		completed_fraction_of_ceiling: Math.round((lifecycle.completed_per_s / ceiling) * 1000) / 1000,
 		bullmq_jobs_per_s: BULLMQ_JOBS_PER_S,
 	};
+
+	const recovery = options["skip-recovery"]
+		? null
+		: await runRecovery({
+				ports: PORTS,
+				state: path.join(BENCH_DIR, "recovery-state"),
+				logFile: LOG_FILE,
+				logLevel: options["wrangler-log-level"],
+				config: CONFIG,
+				tasks: recoveryTasks,
+				log,
+			});
 
 	let queries = null;
 	if (!options["skip-queries"] && served.length === 0) {
@@ -119,12 +142,15 @@ async function main() {
 		runtime,
 		dispatch,
 		pull,
+		push,
+		recovery,
 		queries,
 		machine: { cpus: availableParallelism(), node: process.version },
 	};
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 	if (!options.keep) {
 		rmSync(STATE, { recursive: true, force: true });
+		rmSync(path.join(BENCH_DIR, "recovery-state"), { recursive: true, force: true });
 	}
 }
 

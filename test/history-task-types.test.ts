@@ -37,12 +37,16 @@ it("lists every type of the systems we replace, with the built-in handlers found
 		type: "etl",
 		display: "ETL Pipeline",
 		patterns: ["etl.", "etl_"],
-		defaults: { max_retries: 3, timeout_seconds: 1800 },
+		defaults: { max_retries: 3, timeout_seconds: 1800, backoff: { base_seconds: 1, factor: 2, max_seconds: 300 } },
+		rate_limit: null,
 		has_handler: false,
 		handlers: [],
 		// No mode of its own: its names run as pull tasks, waiting for a worker.
 		execution: null,
 		target: null,
+		source: "builtin",
+		overrides: false,
+		active: true,
 	});
 	expect(byType.ml_training?.defaults.timeout_seconds).toBe(6 * 3600);
 	// Handlers are keyed by task name: demo.sleep and demo.fail are demo's, messages.create is messages'.
@@ -61,7 +65,14 @@ it("documents the history routes in OpenAPI", () => {
 	registerTaskTypes(app);
 	registerMetrics(app);
 	const doc = app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "history", version: "0" } });
-	expect(Object.keys(doc.paths ?? {}).sort()).toEqual(["/metrics", "/v1/task-types", "/v1/tasks", "/v1/tasks/list", "/v1/tasks/stats"]);
+	expect(Object.keys(doc.paths ?? {}).sort()).toEqual([
+		"/metrics",
+		"/v1/task-types",
+		"/v1/task-types/{type}",
+		"/v1/tasks",
+		"/v1/tasks/list",
+		"/v1/tasks/stats",
+	]);
 	expect(doc.components?.schemas).toHaveProperty("TaskFilters");
 	expect(doc.components?.schemas).toHaveProperty("TaskStats");
 });

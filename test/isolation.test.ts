@@ -28,6 +28,8 @@ let marker: string;
 let bNamespace: string;
 let bTasks: string[] = [];
 let bScheduled = "";
+/** B's own task type, named with the marker: A must never see it. */
+let bType = "";
 const leaks: string[] = [];
 
 /** Who answers for B's resources, by parameter name. A new parameter must be taught here. */
@@ -40,6 +42,9 @@ function bValue(param: string, route: RouteEntry): string {
 	}
 	if (param === "ns") {
 		return bNamespace;
+	}
+	if (param === "type") {
+		return bType;
 	}
 	throw new Error(`isolation walk: no idea how to fill :${param} of ${route.method} ${route.path}; teach bValue`);
 }
@@ -106,6 +111,13 @@ describe("isolation walk", () => {
 			expect(res.status).toBe(202);
 			return (await res.json<{ task_id: string }>()).task_id;
 		};
+		bType = `type-${marker}`;
+		const defined = await send(`/v1/task-types/${bType}`, {
+			method: "PUT",
+			key: b.key,
+			body: { patterns: [`secret.${marker}`], max_retries: 9 },
+		});
+		expect(defined.status).toBe(200);
 		bScheduled = await create({ task_name: `secret.${marker}`, delay_seconds: 3600 });
 		const done = await create({ task_name: "messages.create", payload: { content: marker } });
 		const failed = await create({ task_name: "demo.fail", max_retries: 0 });

@@ -221,6 +221,17 @@ describe("allowed transitions carry the right fields and effects", () => {
 		);
 	});
 
+	it("a failed attempt waits by its type's backoff, kept on the task from creation", () => {
+		// Attempt 2 of a type with base 10 s, factor 3: the ceiling is 30 s; the draw 0.5 waits 15 s.
+		const backoff = { base_seconds: 10, factor: 3, max_seconds: 3600 };
+		const { task } = accepted(transition(taskIn("PROCESSING", { backoff }), EVENTS.fail as TaskEvent, ctx(0.5)));
+		expect(Date.parse(task.run_at ?? "") - NOW).toBe(15_000);
+		const capped = { base_seconds: 10, factor: 3, max_seconds: 20 };
+		const { task: late } = accepted(transition(taskIn("PROCESSING", { backoff: capped }), EVENTS.fail as TaskEvent, ctx(0.5)));
+		expect(Date.parse(late.run_at ?? "") - NOW).toBe(10_000);
+		expect(createTask({ ...spec, backoff }, ctx()).task.backoff).toEqual(backoff);
+	});
+
 	it("fail with tries left schedules the next attempt within the backoff ceiling", () => {
 		const ceiling = RETRY_BACKOFF.baseMs * RETRY_BACKOFF.factor ** (ATTEMPT - 1);
 		for (const random of [0, 0.5, 0.999999]) {
@@ -266,6 +277,16 @@ describe("allowed transitions carry the right fields and effects", () => {
 		const errors = [{ item: "row 7", code: "BAD_ROW", message: "unparseable" }];
 		const event: TaskEvent = { type: "complete", attempt: ATTEMPT, result: { rows: 9 }, errors };
 		expect(accepted(transition(taskIn("PROCESSING"), event, ctx())).task).toMatchObject({ status: "COMPLETED_WITH_ERRORS", errors });
+	});
+
+	it("a completion after a failed attempt clears that attempt's error; a partial success keeps only its item errors", () => {
+		const failedBefore = { error_code: "BOOM", error_message: "it broke" };
+		const done = accepted(transition(taskIn("PROCESSING", failedBefore), EVENTS.complete as TaskEvent, ctx())).task;
+		expect(done).toMatchObject({ status: "COMPLETED", error_code: null, error_message: null, errors: [] });
+		const errors = [{ item: "row 7", code: "BAD_ROW", message: "unparseable" }];
+		const event: TaskEvent = { type: "complete", attempt: ATTEMPT, result: { rows: 9 }, errors };
+		const partial = accepted(transition(taskIn("PROCESSING", failedBefore), event, ctx())).task;
+		expect(partial).toMatchObject({ status: "COMPLETED_WITH_ERRORS", error_code: null, error_message: null, errors });
 	});
 
 	it("progress is stored without a history note", () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { OTHER_TYPE, TASK_TYPES, type TaskTypeDefinition, taskTypeOf } from "../src/execute/task-types";
+import {
+	BUILTIN_REGISTRY,
+	OTHER_TYPE,
+	resolveType,
+	TASK_TYPES,
+	type TaskTypeDefinition,
+	taskTypeOf,
+	typeNamed,
+	typeOfTask,
+	typeRegistry,
+} from "../src/execute/task-types";
 
 describe("taskTypeOf with the built-in registry", () => {
 	it.each([
@@ -64,5 +74,40 @@ describe("taskTypeOf precedence, with overlapping patterns", () => {
 
 	it("a prefix needs its separator: `reports` alone is not `reports.`", () => {
 		expect(taskTypeOf("reports", registry)).toBe(OTHER_TYPE);
+	});
+});
+
+describe("a tenant's types over the built-in registry", () => {
+	const registry = typeRegistry([
+		{ type: "etl", max_retries: 7 },
+		{ type: "nightly", patterns: ["etl.nightly.*", "demo.sleep"], timeout_seconds: 60, rate_limit: { per_second: 1, burst: 2 } },
+	]);
+
+	it("resolves each field: the tenant's, else the built-in type's, else the defaults", () => {
+		expect(typeNamed(registry, "etl")).toMatchObject({
+			source: "tenant",
+			overrides: true,
+			max_retries: 7,
+			patterns: ["etl.", "etl_"],
+			timeout_seconds: 1800,
+		});
+		expect(typeNamed(registry, "nightly")).toMatchObject({ source: "tenant", overrides: false, display: "nightly", max_retries: 3 });
+		expect(resolveType(undefined, undefined)).toMatchObject({ type: "other", backoff: { base_seconds: 1, factor: 2, max_seconds: 300 } });
+	});
+
+	it("tries the tenant's patterns first, a glob's * standing for the rest of the name", () => {
+		expect(typeOfTask(registry, "etl.nightly.load").type).toBe("nightly");
+		expect(typeOfTask(registry, "demo.sleep").type).toBe("nightly");
+		expect(typeOfTask(registry, "etl.load")).toMatchObject({ type: "etl", max_retries: 7 });
+		expect(typeOfTask(registry, "demo.fail").type).toBe("demo");
+		expect(typeOfTask(registry, "unheard.of").type).toBe("other");
+	});
+
+	it("the built-in registry alone answers as taskTypeOf does", () => {
+		for (const name of ["etl.load", "send_email", "video.x", "demo.sleep", "nothing"]) {
+			expect(typeOfTask(BUILTIN_REGISTRY, name).type).toBe(taskTypeOf(name).type);
+		}
+		expect(BUILTIN_REGISTRY.customised).toBe(false);
+		expect(typeRegistry([], true).customised).toBe(true);
 	});
 });

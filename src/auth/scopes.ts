@@ -22,8 +22,9 @@ export function requiredScope(method: string, path: string): Scope {
 	if (ADMIN_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) {
 		return "admin";
 	}
-	// A namespace's limits and pause affect every task in it: reading them is for any reader.
-	if (path.startsWith("/v1/namespaces/") && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+	// A namespace's limits and pause, and a task type, affect every task they cover: reading them is for any reader.
+	const configures = path.startsWith("/v1/namespaces/") || path.startsWith("/v1/task-types/");
+	if (configures && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
 		return "admin";
 	}
 	if (method === "POST" && WORK_POSTS.some((p) => p.test(path))) {

@@ -4,6 +4,7 @@
  * same time never take the same task or run past `max_concurrency`.
  */
 import type { AttemptLease } from "../execute/protocol";
+import type { TypeRegistry } from "../execute/task-types";
 import { rateLimitOf, type TypeBuckets } from "./limits";
 import type { ClaimableTask, ClaimFilter, NamespaceConfig, NamespaceStorage } from "./namespace-storage";
 
@@ -44,6 +45,7 @@ export function pickClaimable(
 	config: NamespaceConfig,
 	request: Pick<ClaimRequest, "max" | "task_names" | "task_types">,
 	now: number,
+	registry: TypeRegistry,
 ): Picked {
 	const picked: Picked = { tasks: [], next_token_at: null };
 	if (config.paused) {
@@ -55,7 +57,7 @@ export function pickClaimable(
 		if (!task) {
 			break;
 		}
-		const wait = buckets.take(rateLimitOf(config, task.task_type), task.task_type, now);
+		const wait = buckets.take(rateLimitOf(config, task.task_type, registry), task.task_type, now);
 		if (wait > 0) {
 			empty.add(task.task_type);
 			picked.next_token_at = Math.min(picked.next_token_at ?? Number.POSITIVE_INFINITY, now + wait);

@@ -5,7 +5,7 @@
 
 import { type RateLimit, take } from "../auth/token-bucket";
 import { DEFAULT_MAX_CONCURRENCY } from "../contract/limits";
-import { taskTypeByName } from "../execute/task-types";
+import { type TypeRegistry, typeNamed } from "../execute/task-types";
 
 /** Starts per second and bucket depth for one task type. */
 export interface TypeRateLimit {
@@ -15,7 +15,7 @@ export interface TypeRateLimit {
 
 export interface NamespaceLimits {
 	max_concurrency: number;
-	/** Per task type; a type absent here gets the registry's `rate_limit`, if any. */
+	/** Per task type; a type absent here gets its type's `rate_limit` (the tenant's, else the built-in one), if any. */
 	rate_limits: Record<string, TypeRateLimit>;
 	paused: boolean;
 }
@@ -25,8 +25,9 @@ export { DEFAULT_MAX_CONCURRENCY };
 
 export const DEFAULT_LIMITS: NamespaceLimits = { max_concurrency: DEFAULT_MAX_CONCURRENCY, rate_limits: {}, paused: false };
 
-export function rateLimitOf(limits: NamespaceLimits, taskType: string): TypeRateLimit | null {
-	return limits.rate_limits[taskType] ?? taskTypeByName(taskType)?.rate_limit ?? null;
+/** A type's rate limit in a namespace: the namespace's own, else the type's (tenant > built-in, `resolveType`). */
+export function rateLimitOf(limits: NamespaceLimits, taskType: string, registry: TypeRegistry): TypeRateLimit | null {
+	return limits.rate_limits[taskType] ?? typeNamed(registry, taskType)?.rate_limit ?? null;
 }
 
 /**

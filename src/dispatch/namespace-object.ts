@@ -10,6 +10,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AttemptLease, LeaseAnswer } from "../execute/protocol";
+import { BUILTIN_REGISTRY, type TypeRegistry } from "../execute/task-types";
+import { tenantRegistry } from "../execute/tenant-registry";
 import { historyDb } from "../history/db";
 import { listNamespace } from "../history/namespaces";
 import { saveTaskSnapshots } from "../history/tasks";
@@ -43,6 +45,7 @@ export interface NamespaceStatus {
 export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	private readonly storage: NamespaceStorage;
 	private readonly buckets = new TypeBuckets();
+	private registry: TypeRegistry = BUILTIN_REGISTRY;
 	private readonly history: GroupCommit;
 	private readonly workers = new WorkerRegistry();
 	private current: NamespaceConfig | null;
@@ -64,6 +67,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 
 	async offer(offer: Offer): Promise<OfferAnswer> {
 		count("do_requests");
+		await this.loadRegistry(offer.tenant);
 		const now = this.now();
 		const config = this.identify(offer.tenant, offer.namespace);
 		// The answer does not wait for D1: a failed write is the task's to repeat with a later version.
@@ -95,7 +99,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		// waiting ones lack tokens. So a new offer may take a slot directly unless its own type waits.
 		const free = !config.paused && this.storage.running() < config.max_concurrency;
 		if (free && this.storage.readyOfType(task.task_type) === 0) {
-			if (this.buckets.take(rateLimitOf(config, task.task_type), task.task_type, now) === 0) {
+			if (this.buckets.take(rateLimitOf(config, task.task_type, this.registry), task.task_type, now) === 0) {
 				this.storage.takeSlot({ task_id: task.task_id, attempt: task.attempt, task_type: task.task_type, granted_at: now });
 				await this.armReconcile();
 				return { granted: true };
@@ -111,6 +115,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 
 	async release(release: Release): Promise<void> {
 		count("do_requests");
+		await this.loadRegistry(this.current?.tenant);
 		const freed = this.storage.freeSlot(release.task_id, release.attempt);
 		const unqueued = this.storage.removeReady(release.task_id, release.attempt);
 		this.storage.removeClaimable(release.task_id, release.attempt);
@@ -131,6 +136,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	 */
 	async claim(request: ClaimRequest): Promise<ClaimAnswer> {
 		count("do_requests");
+		await this.loadRegistry(request.tenant);
 		this.identify(request.tenant, request.namespace);
 		this.workers.seen(request.worker_id, request, this.now());
 		const deadline = this.now() + request.wait_ms;
@@ -139,7 +145,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 				return { tasks: [] };
 			}
 			const now = this.now();
-			const picked = pickClaimable(this.storage, this.buckets, this.require(), request, now);
+			const picked = pickClaimable(this.storage, this.buckets, this.require(), request, now, this.registry);
 			if (picked.tasks.length > 0) {
 				const handed = await this.hand(request, picked.tasks);
 				if (handed.leases.length > 0 || handed.unreachable) {
@@ -178,6 +184,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	/** Why `taskId` has no turn yet; `dispatching` when its offer has not arrived (or a grant is on its way). */
 	async waiting(taskId: string): Promise<Waiting> {
 		count("do_requests");
+		await this.loadRegistry(this.current?.tenant);
 		const now = this.now();
 		const claimable = this.storage.claimableTask(taskId);
 		if (claimable && this.current) {
@@ -234,6 +241,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	 */
 	override async alarm(): Promise<void> {
 		count("do_requests");
+		await this.loadRegistry(this.current?.tenant);
 		const armed = this.armedAt ?? (await this.ctx.storage.getAlarm());
 		this.armedAt = null;
 		this.clockFloor = Math.max(this.clockFloor, armed ?? 0);
@@ -353,7 +361,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 			if (!task) {
 				break;
 			}
-			const wait = this.buckets.take(rateLimitOf(config, task.task_type), task.task_type, now);
+			const wait = this.buckets.take(rateLimitOf(config, task.task_type, this.registry), task.task_type, now);
 			if (wait > 0) {
 				empty.add(task.task_type);
 				nextTokenAt = Math.min(nextTokenAt ?? Number.POSITIVE_INFINITY, now + wait);
@@ -404,10 +412,26 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		if (this.storage.running() >= config.max_concurrency) {
 			return { reason: "concurrency", since: iso(task.offered_at), position };
 		}
-		if (!this.buckets.has(rateLimitOf(config, task.task_type), task.task_type, now)) {
+		if (!this.buckets.has(rateLimitOf(config, task.task_type, this.registry), task.task_type, now)) {
 			return { reason: "rate_limit", since: iso(task.offered_at), position };
 		}
 		return { reason: claimable ? "worker" : "dispatching", since: iso(task.offered_at), position };
+	}
+
+	/**
+	 * The tenant's task types, for their rate limits: from the isolate's cache
+	 * (src/execute/tenant-registry.ts), so a D1 read at most every few seconds, never per offer.
+	 * Loaded before any synchronous grant decision; a failed read keeps the last registry.
+	 */
+	private async loadRegistry(tenant: string | undefined): Promise<void> {
+		if (tenant === undefined) {
+			return;
+		}
+		try {
+			this.registry = await tenantRegistry(this.env.DB, tenant);
+		} catch (error) {
+			console.warn("taskplane: task types unreadable; rate limits from the last ones read", tenant, error);
+		}
 	}
 
 	/** The stored configuration, created with the defaults the first time the namespace is seen. */

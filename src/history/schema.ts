@@ -200,3 +200,20 @@ export const signingSecrets = sqliteTable("signing_secrets", {
 	created_at: integer().notNull(),
 	rotated_at: integer(),
 });
+
+/**
+ * Each tenant's own task types (`PUT /v1/task-types/{type}`), layered over the built-in registry.
+ * A deleted type keeps its row with `definition` null: that a tenant ever defined types tells
+ * the list queries that a task name no longer implies one type (src/services/history.ts).
+ */
+export const taskTypes = sqliteTable(
+	"task_types",
+	{
+		tenant_id: text().notNull(),
+		type: text().notNull(),
+		/** The definition as PUT (JSON, a TenantTaskType); null once deleted. */
+		definition: text(),
+		updated_at: integer().notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.tenant_id, t.type] })],
+);

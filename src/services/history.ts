@@ -6,6 +6,7 @@
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TASK_ORDERS, type TaskFilters, type TaskOrder } from "../contract/task-filters";
 import { ApiError } from "../errors";
 import { taskTypeOf, taskTypeOfPrefix } from "../execute/task-types";
+import { tenantRegistry } from "../execute/tenant-registry";
 import { historyDb } from "../history/db";
 import { findTaskPage, type TaskKey, type TaskQuery } from "../history/list";
 import type { Task } from "../task/task";
@@ -68,7 +69,12 @@ function nameFilter(taskName: string): Pick<TaskQuery, "task_name"> & { implied_
 	return { task_name: { exact: taskName }, implied_type: taskTypeOf(taskName).type };
 }
 
-export function taskQueryOf(filters: Omit<TaskFilters, "limit">, now: number): TaskQuery {
+/**
+ * `namesImplyTypes`: false for a tenant that has defined task types at some time (its tasks of
+ * one name may carry different types, created before and after a change), so a name filter
+ * must not narrow the query to the type the built-in registry gives the name.
+ */
+export function taskQueryOf(filters: Omit<TaskFilters, "limit">, now: number, namesImplyTypes = true): TaskQuery {
 	const query: TaskQuery = {
 		status: filters.status,
 		task_type: filters.task_type,
@@ -81,7 +87,7 @@ export function taskQueryOf(filters: Omit<TaskFilters, "limit">, now: number): T
 		query.task_name = task_name;
 		// The type a name implies lets the query search the type index; an explicit task_type
 		// list stays as given (a name of another type then matches nothing, as an AND should).
-		if (implied_type !== null && filters.task_type === undefined) {
+		if (namesImplyTypes && implied_type !== null && filters.task_type === undefined) {
 			query.task_type = [implied_type];
 		}
 	}
@@ -116,7 +122,7 @@ export async function listTasks(env: Env, tenant: string, filters: TaskFilters, 
 		// Words that name no state a task can have (Mixpeek's ARCHIVED), or filters with nothing in common.
 		return { tasks: [], total: 0, total_capped: false, limit, offset, next_cursor: null };
 	}
-	const query = taskQueryOf(filters, now);
+	const query = taskQueryOf(filters, now, !(await tenantRegistry(env.DB, tenant, now)).customised);
 	// One row more than asked tells whether another page exists, without a second query.
 	const page = await findTaskPage(historyDb(env.DB), tenant, query, { order, limit: limit + 1, offset, after }, TOTAL_COUNT_CAP);
 	const more = page.tasks.length > limit;

@@ -12,7 +12,8 @@ import { handlerFor } from "../execute/handlers";
 import { type ExecutionMode, MAX_BUILTIN_TIMEOUT_SECONDS } from "../execute/protocol";
 import type { PushTarget } from "../execute/push";
 import { outboundModeOf, outboundUrlProblem } from "../execute/ssrf-guard";
-import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, type TaskTypeDefinition, taskTypeOf } from "../execute/task-types";
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, type TaskTypeDefinition, typeOfTask } from "../execute/task-types";
+import { tenantRegistry } from "../execute/tenant-registry";
 import { historyDb } from "../history/db";
 import { findTaskSnapshot } from "../history/tasks";
 import { callObject } from "../platform/object-calls";
@@ -135,7 +136,8 @@ export async function createTask(
 	idempotencyKey: string | null,
 	now = Date.now(),
 ): Promise<{ task: Task; created: boolean; token?: string }> {
-	const type = taskTypeOf(input.task_name);
+	// Resolution order: the request's fields, else its type's (tenant > built-in > defaults).
+	const type = typeOfTask(await tenantRegistry(env.DB, caller.tenant, now), input.task_name);
 	const execution = executionOf(input, type);
 	const timeoutSeconds = timeoutOf(input, type, execution);
 	const target = targetOf(env, input, type, execution);
@@ -159,6 +161,7 @@ export async function createTask(
 		execution,
 		lease_seconds: input.lease_seconds ?? null,
 		target,
+		backoff: type.backoff,
 	};
 	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
 	// Retried on a retryable platform error: a second create of the same id answers the first.

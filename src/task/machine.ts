@@ -3,7 +3,7 @@
  * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
  */
 import type { ExecutionMode } from "../execute/protocol";
-import { backoffMs } from "./retry";
+import { backoffMs, type RetryBackoff, retryPolicy } from "./retry";
 import { type ItemError, isCompleted, isTerminal, type Task, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
 
 export type CancelMode = "soft" | "hard";
@@ -197,7 +197,7 @@ function failAttempt(task: TaskRecord, error: TaskFailure, ctx: MachineContext, 
 	}
 	// An external runner owns its retries: a new attempt would need a token nobody holds.
 	if (error.retryable && task.retry_count < task.max_retries && task.execution !== "external") {
-		const runAt = ctx.now + backoffMs(task.attempt, ctx.random);
+		const runAt = ctx.now + backoffMs(task.attempt, ctx.random, retryPolicy(task.backoff));
 		const next: TaskRecord = {
 			...task,
 			...errorFields,
@@ -319,6 +319,8 @@ export interface NewTask {
 	token_hash?: string | null;
 	/** Omitted: not pushed, or pushed where the task's type says. */
 	target?: Task["target"];
+	/** The type's retry backoff; omitted: the default. */
+	backoff?: RetryBackoff | null;
 }
 
 /** A task's first state: PENDING (asking for a turn at once), or SCHEDULED for a later run_at. */
@@ -329,6 +331,7 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 		...fields,
 		execution: spec.execution ?? "builtin",
 		target: spec.target ?? null,
+		backoff: spec.backoff ?? null,
 		lease_seconds: spec.lease_seconds ?? null,
 		...NO_LEASE,
 		tokens: tokenHash ? [{ attempt: 1, hash: tokenHash }] : [],
@@ -449,7 +452,13 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 				return fenced;
 			}
 			const status = event.errors.length > 0 ? "COMPLETED_WITH_ERRORS" : "COMPLETED";
-			const next = finish(task, status, ctx.now, { result: event.result ?? null, errors: event.errors });
+			// A success clears an earlier attempt's error; item errors of a partial success are this attempt's own.
+			const next = finish(task, status, ctx.now, {
+				result: event.result ?? null,
+				errors: event.errors,
+				error_code: null,
+				error_message: null,
+			});
 			const message = `attempt ${task.attempt} completed${event.errors.length > 0 ? ` with ${event.errors.length} item errors` : ""}`;
 			return moved(task, next, "completed", message);
 		}

@@ -7,6 +7,26 @@ export interface BackoffPolicy {
 
 export const RETRY_BACKOFF: BackoffPolicy = { baseMs: 1_000, factor: 2, capMs: 5 * 60_000 };
 
+/** A task type's retry backoff as the API writes it (seconds); a task keeps its type's from creation. */
+export interface RetryBackoff {
+	base_seconds: number;
+	factor: number;
+	max_seconds: number;
+}
+
+export const DEFAULT_RETRY_BACKOFF: RetryBackoff = {
+	base_seconds: RETRY_BACKOFF.baseMs / 1000,
+	factor: RETRY_BACKOFF.factor,
+	max_seconds: RETRY_BACKOFF.capMs / 1000,
+};
+
+/** The policy of a task's retries: its own backoff, or the default for a task stored without one. */
+export function retryPolicy(backoff: RetryBackoff | null): BackoffPolicy {
+	return backoff === null
+		? RETRY_BACKOFF
+		: { baseMs: backoff.base_seconds * 1000, factor: backoff.factor, capMs: backoff.max_seconds * 1000 };
+}
+
 /**
  * Delay before the retry that follows failed attempt number `attempt` (1-based).
  * Full jitter (a uniform draw below the exponential ceiling) spreads a burst of failures

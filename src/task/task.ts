@@ -1,6 +1,7 @@
 /** The task resource as clients see it (README.md, The API), and its stored form. */
 import type { ExecutionMode } from "../execute/protocol";
 import type { PushTarget } from "../execute/push";
+import type { RetryBackoff } from "./retry";
 
 export const TASK_STATUSES = [
 	"PENDING",
@@ -99,6 +100,8 @@ export interface TaskRecord extends Task {
 	lease_deadline: number | null;
 	/** SHA-256 (hex) of every attempt token issued, with its attempt: only these authorise reports. */
 	tokens: AttemptTokenHash[];
+	/** The retry backoff of its type, fixed at creation; null: the default (a record stored before types had one). */
+	backoff: RetryBackoff | null;
 }
 
 /** Header values of a target often carry its credentials: clients see only their names. */
@@ -127,6 +130,7 @@ export const RECORD_DEFAULTS = {
 	lease_deadline: null,
 	tokens: [],
 	target: null,
+	backoff: null,
 } as const satisfies Partial<TaskRecord>;
 
 export function toPublicTask(record: TaskRecord): Task {
@@ -138,6 +142,7 @@ export function toPublicTask(record: TaskRecord): Task {
 		lease_ms: _leaseMs,
 		lease_deadline: _leaseDeadline,
 		tokens: _tokens,
+		backoff: _backoff,
 		...task
 	} = record;
 	return { ...task, target: redactTarget(record.target) };

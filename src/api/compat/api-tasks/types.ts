@@ -11,13 +11,15 @@ const route = createRoute({
 	operationId: "apiTasksListTypes",
 	tags: [TAGS.apiTasks],
 	summary: "Task types with display names (Celery manager)",
-	description: "The type registry as `[{value, display}]`, sorted by value; `GET /v1/task-types` has the patterns too.",
+	description:
+		"The tenant's types and the built-in ones as `[{value, display}]`, sorted by value; `GET /v1/task-types` has the patterns too.",
 	responses: { 200: { description: "Types", content: { "application/json": { schema: z.array(TaskTypeChoice) } } }, ...errorResponses },
 });
 
 export function registerApiTaskTypes(app: App) {
-	registerWithTwin(app, route, (c) => {
-		const choices = listTaskTypes().map((t) => ({ value: t.type, display: t.display }));
+	registerWithTwin(app, route, async (c) => {
+		const types = await listTaskTypes(c.env, c.var.caller);
+		const choices = types.filter((t) => t.active).map((t) => ({ value: t.type, display: t.display }));
 		return c.json(
 			choices.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
 			200,
