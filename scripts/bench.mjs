@@ -1,4 +1,4 @@
-// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --skip-queries --rows 100000,1000000
+// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --webhook-tasks W --skip-queries --rows 100000,1000000
 //   --query-requests R --keep --wrangler-log-level info]`: runs taskplane under `wrangler dev` (ports 8820-8829) on a fresh
 // state folder in .bench/, measures the task lifecycle and its billable operations, then the
 // list and stats queries over seeded history, and prints one JSON line on stdout. Progress goes
@@ -12,6 +12,7 @@ import { idleCreateMs, readAll, runLifecycle } from "./bench/lifecycle.mjs";
 import { probeCeiling, writeProbeConfig } from "./bench/probe.mjs";
 import { runPull } from "./bench/pull.mjs";
 import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
+import { runWebhooks } from "./bench/webhooks.mjs";
 import { applyMigrations, ensureDir, startDevServer } from "./dev-server.mjs";
 
 const { values: options } = parseArgs({
@@ -21,6 +22,7 @@ const { values: options } = parseArgs({
 		"events-sample": { type: "string", default: "100" },
 		"dispatch-tasks": { type: "string", default: "500" },
 		"pull-tasks": { type: "string", default: "1000" },
+		"webhook-tasks": { type: "string", default: "300" },
 		"probe-objects": { type: "string", default: "2000" },
 		"skip-queries": { type: "boolean", default: false },
 		rows: { type: "string", default: "100000,1000000" },
@@ -41,6 +43,7 @@ const concurrency = positive("concurrency");
 const eventsSample = positive("events-sample");
 const dispatchTasks = positive("dispatch-tasks");
 const pullTasks = positive("pull-tasks");
+const webhookTasks = positive("webhook-tasks");
 const probeObjects = positive("probe-objects");
 const queryRequests = positive("query-requests");
 const rowCounts = options.rows.split(",").map(Number);
@@ -80,17 +83,18 @@ async function main() {
 	applyMigrations(STATE, logFd);
 	closeSync(logFd);
 	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
-	const { lifecycle, dispatch, pull, ceiling, served } = await withServer(async (url) => ({
-		lifecycle: {
-			...(await runLifecycle({ url, tasks, concurrency, eventsSample, log })),
-			idle_create_ms: await idleCreateMs(url, 100, log),
-		},
-		dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
-		pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
-		// Last, so its objects' alarms and storage do not weigh on the phases above.
-		ceiling: await probeCeiling(url, probeObjects, concurrency),
-		served: await servedQueries(url),
-	}));
+	const { lifecycle, dispatch, pull, webhooks, ceiling, served } = await withServer(async (url) => {
+		const measured = await runLifecycle({ url, tasks, concurrency, eventsSample, log });
+		return {
+			lifecycle: { ...measured, idle_create_ms: await idleCreateMs(url, 100, log) },
+			dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
+			pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
+			webhooks: await runWebhooks({ url, tasks: webhookTasks, concurrency, lifecyclePerTask: measured.per_task, log }),
+			// Last, so its objects' alarms and storage do not weigh on the phases above.
+			ceiling: await probeCeiling(url, probeObjects, concurrency),
+			served: await servedQueries(url),
+		};
+	});
 	log(`runtime ceiling: ${ceiling} new objects/s at concurrency ${concurrency}`);
 	const runtime = {
 		ceiling_objects_per_s: ceiling,
@@ -119,6 +123,7 @@ async function main() {
 		runtime,
 		dispatch,
 		pull,
+		webhooks,
 		queries,
 		machine: { cpus: availableParallelism(), node: process.version },
 	};
