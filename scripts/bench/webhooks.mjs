@@ -1,11 +1,10 @@
-// The webhooks phase: a local receiver (node:http, answering 200) subscribes to one namespace's
-// terminal events; N no-op tasks run there. Their cost less the lifecycle phase's per-task cost
-// is what one delivered event costs; the lag is from a task's completed_at to its event's arrival.
+// The webhooks phase: a local receiver (node:http, answering 200) subscribes to terminal events;
+// N no-op tasks run as in the lifecycle phase (same name, default namespace). Their cost less the
+// lifecycle phase's per-task cost is what one delivered event costs; the lag is from a task's
+// completed_at to its event's arrival. It runs after the phases whose tasks it must not see.
 import { createServer } from "node:http";
 import { waitUntilQuiet } from "./lifecycle.mjs";
 import { fetchJson, perTask, pool, sleep, summary, UsageMeter, usageDelta, usdPerMillion } from "./measure.mjs";
-
-const NAMESPACE = "bench-webhooks";
 
 function startReceiver() {
 	const arrivals = new Map();
@@ -29,7 +28,7 @@ export async function runWebhooks({ url, tasks, concurrency, lifecyclePerTask, l
 		const subscribed = await fetchJson(`${url}/v1/webhooks`, {
 			method: "POST",
 			headers: { "content-type": "application/json" },
-			body: JSON.stringify({ url: receiver.url, namespace: NAMESPACE }),
+			body: JSON.stringify({ url: receiver.url }),
 		});
 		if (subscribed.status !== 201) {
 			throw new Error(`POST /v1/webhooks answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
@@ -37,7 +36,7 @@ export async function runWebhooks({ url, tasks, concurrency, lifecyclePerTask, l
 		const meter = new UsageMeter(url);
 		const before = await meter.read();
 		meter.reads = 0;
-		const body = JSON.stringify({ task_name: "demo.sleep", namespace: NAMESPACE, payload: { duration_seconds: 0 } });
+		const body = JSON.stringify({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
 		await pool(Array.from({ length: tasks }), concurrency, async () => {
 			// A 503 (a busy local object) is retried after its Retry-After, as a client would.
 			for (let tries = 1; ; tries++) {
