@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, DISABLE_AFTER_MS, retryDelaySeconds, retrySchedule } from "../src/webhooks/schedule";
-import { expectProblem, issueKey, send, uniqueTenant } from "./auth-helpers";
+import { expectProblem, issueKey, send, sendDeployed, uniqueTenant } from "./auth-helpers";
 import { consume, deliveries, eventMessage, holdWebhookQueue, receiver, type Subscription, subscribe, verified } from "./webhook-helpers";
 
 afterEach(() => {
@@ -220,6 +220,12 @@ describe("the subscription API", () => {
 			422,
 			"VALIDATION_FAILED",
 		);
+
+		for (const url of ["https://10.0.0.7/hooks", "https://[::1]/hooks", "http://hooks.example.com/x"]) {
+			const refused = await sendDeployed("/v1/webhooks", { key, body: { url } });
+			expect(refused.status, url).toBe(422);
+			expect((await refused.json<{ errors: { path: string }[] }>()).errors[0]?.path).toBe("url");
+		}
 
 		const rotated = await (await send(`/v1/webhooks/${created.id}/rotate-secret`, { key, body: {} })).json<
 			Subscription & { previous_secret_expires_at: string }

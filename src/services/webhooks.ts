@@ -121,7 +121,7 @@ export async function createSubscription(env: Env, tenant: string, input: Subscr
 		disabled_reason: null,
 	};
 	await store.insertSubscription(db, row);
-	cache.delete(tenant);
+	forget(tenant);
 	return { ...view(row, now), secret: row.secret };
 }
 
@@ -158,7 +158,7 @@ export async function patchSubscription(
 		Object.assign(fields, { disabled_at: now, disabled_reason: "disabled through the API" });
 	}
 	const row = await store.updateSubscription(historyDb(env.DB), tenant, id, fields);
-	cache.delete(tenant);
+	forget(tenant);
 	if (!row) {
 		throw new ApiError("NOT_FOUND", "no webhook subscription with this id");
 	}
@@ -169,7 +169,7 @@ export async function deleteSubscription(env: Env, tenant: string, id: string): 
 	if (!(await store.deleteSubscription(historyDb(env.DB), tenant, id))) {
 		throw new ApiError("NOT_FOUND", "no webhook subscription with this id");
 	}
-	cache.delete(tenant);
+	forget(tenant);
 }
 
 /** A new secret, shown this once; the replaced one keeps signing beside it for 24 h. */
@@ -223,18 +223,47 @@ export async function subscribedEvents(
 	taskType: string,
 	now = Date.now(),
 ): Promise<WebhookEventType[]> {
-	let filters = cache.get(tenant, now);
-	if (filters === undefined) {
-		try {
-			count("d1_round_trips");
-			const rows = await store.activeSubscriptions(historyDb(env.DB), tenant);
-			count("d1_rows_read", Math.max(1, rows.length));
-			filters = rows.map(filterOf);
-			cache.set(tenant, filters, now);
-		} catch (error) {
-			console.warn("taskplane: webhook subscriptions unreadable; the task owes every event", tenant, error);
-			return [...TASK_EVENT_TYPES];
-		}
+	const filters = cache.get(tenant, now) ?? (await loadFilters(env, tenant, now));
+	return filters === null ? [...TASK_EVENT_TYPES] : eventsWanted(filters, namespace, taskType);
+}
+
+/** Reads in flight, by tenant: a burst of creates on a cold cache shares one D1 read. */
+const loading = new Map<string, Promise<SubscriptionFilter[] | null>>();
+/** Bumped by this isolate's subscription writes, so a read that began before one is not cached. */
+let generation = 0;
+
+/** After a subscription write: this isolate's next create reads D1 again. */
+function forget(tenant: string): void {
+	generation++;
+	cache.delete(tenant);
+	loading.delete(tenant);
+}
+
+/** The tenant's filters from D1, cached; null when D1 cannot be read (see subscribedEvents). */
+function loadFilters(env: Env, tenant: string, now: number): Promise<SubscriptionFilter[] | null> {
+	let load = loading.get(tenant);
+	if (!load) {
+		const began = generation;
+		load = (async () => {
+			try {
+				count("d1_round_trips");
+				const rows = await store.activeSubscriptions(historyDb(env.DB), tenant);
+				count("d1_rows_read", Math.max(1, rows.length));
+				const filters = rows.map(filterOf);
+				if (generation === began) {
+					cache.set(tenant, filters, now);
+				}
+				return filters;
+			} catch (error) {
+				console.warn("taskplane: webhook subscriptions unreadable; the task owes every event", tenant, error);
+				return null;
+			} finally {
+				if (loading.get(tenant) === load) {
+					loading.delete(tenant);
+				}
+			}
+		})();
+		loading.set(tenant, load);
 	}
-	return eventsWanted(filters, namespace, taskType);
+	return load;
 }
