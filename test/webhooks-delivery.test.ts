@@ -4,7 +4,10 @@
  * failures, namespace and type filters, the delivery log's filters and pages, and tenants kept
  * apart.
  */
+
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { purgeExpiredHistory } from "../src/services/retention";
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, DISABLE_AFTER_MS, retryDelaySeconds, retrySchedule } from "../src/webhooks/schedule";
 import { expectProblem, issueKey, send, sendDeployed, uniqueTenant } from "./auth-helpers";
 import { consume, deliveries, eventMessage, holdWebhookQueue, receiver, type Subscription, subscribe, verified } from "./webhook-helpers";
@@ -120,6 +123,21 @@ describe("a subscription failing every delivery", () => {
 			enabled: true,
 			failing_since: new Date(t0 + DISABLE_AFTER_MS + 1).toISOString(),
 		});
+	});
+});
+
+describe("retention", () => {
+	it("deliveries go with task history, after HISTORY_RETENTION_DAYS", async () => {
+		holdWebhookQueue();
+		const { tenant, key } = await admin("retention");
+		const sub = await subscribe(key, { url: "http://hooks.test/old" });
+		const days = Number(env.HISTORY_RETENTION_DAYS);
+		const old = Date.now() - (days + 1) * 86_400_000;
+		await consume([eventMessage(tenant, "task.completed", {})], { fetch: receiver(200).fetch, now: () => old });
+		await consume([eventMessage(tenant, "task.failed", {})], { fetch: receiver(200).fetch });
+		expect((await deliveries(key, sub.id)).deliveries).toHaveLength(2);
+		await purgeExpiredHistory(env);
+		expect((await deliveries(key, sub.id)).deliveries.map((d) => d.event_type)).toEqual(["task.failed"]);
 	});
 });
 

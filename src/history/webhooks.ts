@@ -194,9 +194,13 @@ export async function listDeliveries(db: HistoryDb, tenant: string, subscription
 		.all();
 }
 
-/** Retention: deliveries created before `cutoff` go with task history; returns how many. */
+/**
+ * Retention: up to `limit` deliveries created before `cutoff` go, as task history does; returns
+ * how many. No created_at index (a row written per delivery): rows are inserted in time order,
+ * so the scan in rowid order finds the expired ones first and stops at the limit.
+ */
 export async function deleteDeliveriesBefore(db: HistoryDb, cutoff: number, limit: number): Promise<number> {
 	const d = webhookDeliveries;
-	const result = await db.delete(d).where(sql`${d.id} IN (SELECT ${d.id} FROM ${d} WHERE ${lt(d.created_at, cutoff)} LIMIT ${limit})`);
+	const result = await db.delete(d).where(sql`rowid IN (SELECT rowid FROM ${d} WHERE ${lt(d.created_at, cutoff)} LIMIT ${limit})`);
 	return result.meta.changes ?? 0;
 }
