@@ -56,7 +56,9 @@ export async function runWebhooks({ url, tasks, concurrency, lifecyclePerTask, l
 			Object.keys(perTaskOps).map((kind) => [kind, Math.round((perTaskOps[kind] - (lifecyclePerTask[kind] ?? 0)) * 1000) / 1000]),
 		);
 		const delivered = receiver.arrivals.size;
-		log(`webhooks: ${delivered} of ${tasks} events delivered; per event on top of its task ${JSON.stringify(perEvent)} = ${usdPerMillion(perEvent)} USD per million`);
+		log(
+			`webhooks: ${delivered} of ${tasks} events delivered; per event on top of its task ${JSON.stringify(perEvent)} = ${usdPerMillion(perEvent)} USD per million`,
+		);
 		return {
 			tasks,
 			delivered,
