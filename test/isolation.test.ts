@@ -83,6 +83,8 @@ beforeAll(async () => {
 	expect(own.status).toBe(202);
 });
 
+// Each walk sends requests per route: it grows with the route table, past vitest's default 5 s
+// on a busy machine, hence the 30 s on each.
 describe("isolation walk", () => {
 	it("covers the routes it knows must exist", () => {
 		const names = routes.map((r) => `${r.method} ${r.path}`);
@@ -139,7 +141,7 @@ describe("isolation walk", () => {
 			expectNoTraceOfB(`GET ${path}`, after);
 		}
 		expect(leaks).toEqual([]);
-	});
+	}, 30_000);
 
 	it("B's ids answer A exactly as never-created ids do (404 on our routes), and B's task is untouched", async () => {
 		const parametric = routes.filter((r) => r.params.length > 0);
@@ -181,7 +183,7 @@ describe("isolation walk", () => {
 		const task = await (await send(`/v1/tasks/${bScheduled}`, { key: b.key })).json<{ status: string; cancel_requested: boolean }>();
 		expect(task).toMatchObject({ status: "SCHEDULED", cancel_requested: false });
 		expect((await send("/v1/messages", { key: b.key })).status).toBe(200);
-	});
+	}, 30_000);
 
 	it("no other route shows A anything of B's, whatever A sends", async () => {
 		for (const route of routes.filter((r) => r.params.length === 0)) {
@@ -195,6 +197,5 @@ describe("isolation walk", () => {
 			}
 		}
 		expect(leaks).toEqual([]);
-		// Two requests per route: the walk grows with the route table, past the default 5 s on a busy machine.
 	}, 30_000);
 });
