@@ -1,7 +1,7 @@
-// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --push-tasks H --recovery-tasks R
+// `npm run bench [-- --tasks N --concurrency C --events-sample K --pull-tasks P --webhook-tasks W --push-tasks H --recovery-tasks R
 //   --skip-push --skip-recovery --skip-queries --rows 100000,1000000 --query-requests Q --keep --wrangler-log-level info]`:
 // runs taskplane under `wrangler dev` (ports 8820-8829) on a fresh state folder in .bench/,
-// measures the task lifecycle and its billable operations, dispatch, pull and push throughput,
+// measures the task lifecycle and its billable operations, dispatch, pull and push throughput, webhook deliveries,
 // the recovery after a SIGKILL mid-burst (its own server and state), then the list and stats
 // queries over seeded history, and prints one JSON line on stdout. Progress goes to stderr;
 // wrangler's own output to .bench/wrangler.log.
@@ -16,6 +16,7 @@ import { runPull } from "./bench/pull.mjs";
 import { runPush } from "./bench/push.mjs";
 import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
 import { runRecovery } from "./bench/recovery.mjs";
+import { runWebhooks } from "./bench/webhooks.mjs";
 import { applyMigrations, ensureDir, startDevServer } from "./dev-server.mjs";
 
 const { values: options } = parseArgs({
@@ -29,6 +30,7 @@ const { values: options } = parseArgs({
 		"recovery-tasks": { type: "string", default: "100" },
 		"skip-push": { type: "boolean", default: false },
 		"skip-recovery": { type: "boolean", default: false },
+		"webhook-tasks": { type: "string", default: "300" },
 		"probe-objects": { type: "string", default: "2000" },
 		"skip-queries": { type: "boolean", default: false },
 		rows: { type: "string", default: "100000,1000000" },
@@ -51,6 +53,7 @@ const dispatchTasks = positive("dispatch-tasks");
 const pullTasks = positive("pull-tasks");
 const pushTasks = positive("push-tasks");
 const recoveryTasks = positive("recovery-tasks");
+const webhookTasks = positive("webhook-tasks");
 const probeObjects = positive("probe-objects");
 const queryRequests = positive("query-requests");
 const rowCounts = options.rows.split(",").map(Number);
@@ -90,18 +93,19 @@ async function main() {
 	applyMigrations(STATE, logFd);
 	closeSync(logFd);
 	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
-	const { lifecycle, dispatch, pull, push, ceiling, served } = await withServer(async (url, serverPort) => ({
-		lifecycle: {
-			...(await runLifecycle({ url, tasks, concurrency, eventsSample, log })),
-			idle_create_ms: await idleCreateMs(url, 100, log),
-		},
-		dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
-		pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
-		push: options["skip-push"] ? null : await runPush({ url, serverPort, ports: PORTS, tasks: pushTasks, concurrency, readAll, log }),
-		// Last, so its objects' alarms and storage do not weigh on the phases above.
-		ceiling: await probeCeiling(url, probeObjects, concurrency),
-		served: await servedQueries(url),
-	}));
+	const { lifecycle, dispatch, pull, push, webhooks, ceiling, served } = await withServer(async (url, serverPort) => {
+		const measured = await runLifecycle({ url, tasks, concurrency, eventsSample, log });
+		return {
+			lifecycle: { ...measured, idle_create_ms: await idleCreateMs(url, 100, log) },
+			dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
+			pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
+			push: options["skip-push"] ? null : await runPush({ url, serverPort, ports: PORTS, tasks: pushTasks, concurrency, readAll, log }),
+			webhooks: await runWebhooks({ url, tasks: webhookTasks, concurrency, lifecyclePerTask: measured.per_task, log }),
+			// Last, so its objects' alarms and storage do not weigh on the phases above.
+			ceiling: await probeCeiling(url, probeObjects, concurrency),
+			served: await servedQueries(url),
+		};
+	});
 	log(`runtime ceiling: ${ceiling} new objects/s at concurrency ${concurrency}`);
 	const runtime = {
 		ceiling_objects_per_s: ceiling,
@@ -144,6 +148,7 @@ async function main() {
 		pull,
 		push,
 		recovery,
+		webhooks,
 		queries,
 		machine: { cpus: availableParallelism(), node: process.version },
 	};

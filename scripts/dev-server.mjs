@@ -65,8 +65,9 @@ async function waitForHealth(url, child, timeoutMs) {
 /**
  * Starts `wrangler dev` on state already in `persistTo` (see applyMigrations) and resolves once
  * /health answers. Output goes to `logFile`. `config`: another wrangler config than wrangler.toml.
+ * `vars`: more `--var`s (e.g. the e2e suite's short WEBHOOK_RETRY_SCHEDULE).
  */
-export async function startDevServer({ ports, persistTo, logFile, logLevel = "info", timeoutMs = 90_000, config }) {
+export async function startDevServer({ ports, persistTo, logFile, logLevel = "info", timeoutMs = 90_000, config, vars = {} }) {
 	mkdirSync(persistTo, { recursive: true });
 	const port = await freePort(ports[0], ports[1]);
 	// The inspector defaults to 9229, which another wrangler on this machine may hold.
@@ -76,6 +77,9 @@ export async function startDevServer({ ports, persistTo, logFile, logLevel = "in
 	args.push("--persist-to", persistTo, "--var", "ENVIRONMENT:development", "--log-level", logLevel);
 	// Push targets are told to report under this origin (src/env.d.ts PUBLIC_URL).
 	args.push("--var", `PUBLIC_URL:http://127.0.0.1:${port}`);
+	for (const [name, value] of Object.entries(vars)) {
+		args.push("--var", `${name}:${value}`);
+	}
 	args.push("--show-interactive-dev-session=false");
 	// With an --env-file wrangler skips .dev.vars; an empty one brings no values of its own.
 	const envFile = path.join(persistTo, "empty.env");

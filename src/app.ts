@@ -21,6 +21,7 @@ import { registerSigningSecretRoutes } from "./api/signing-secret";
 import { registerTaskTypes } from "./api/task-types";
 import { registerTaskRoutes } from "./api/tasks";
 import { registerUsage } from "./api/usage";
+import { registerWebhookRoutes } from "./api/webhooks";
 import { registerWorkerRoutes } from "./api/workers";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 import { isPlatformUnavailable } from "./platform/object-calls";
@@ -78,6 +79,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerCompatRoutes(app);
 	registerApiKeyRoutes(app);
 	registerSigningSecretRoutes(app);
+	registerWebhookRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
 

@@ -12,5 +12,11 @@ declare namespace Cloudflare {
 		 * e2e server pass it with `--var`; unset, a push carries `report_url: null`.
 		 */
 		PUBLIC_URL?: string;
+		/**
+		 * Seconds before each retry of a failed webhook delivery, comma-separated (default
+		 * src/webhooks/schedule.ts: 5 s … 8 h, about 24 h in all). The e2e server passes short
+		 * ones with `--var` so a test sees a retry within seconds.
+		 */
+		WEBHOOK_RETRY_SCHEDULE?: string;
 	}
 }

@@ -30,12 +30,18 @@ let bTasks: string[] = [];
 let bScheduled = "";
 /** B's own task type, named with the marker: A must never see it. */
 let bType = "";
+/** B's webhook subscription and a delivery in its log. */
+let bWebhook = "";
+let bDelivery = "";
 const leaks: string[] = [];
 
 /** Who answers for B's resources, by parameter name. A new parameter must be taught here. */
 function bValue(param: string, route: RouteEntry): string {
 	if (route.path.startsWith("/v1/api-keys")) {
 		return b.id;
+	}
+	if (route.path.startsWith("/v1/webhooks") && (param === "id" || param === "delivery_id")) {
+		return param === "id" ? bWebhook : bDelivery;
 	}
 	if (param === "task_id" || param === "id") {
 		return bScheduled;
@@ -66,7 +72,7 @@ async function viewOf(path: string): Promise<string> {
 }
 
 function expectNoTraceOfB(where: string, text: string) {
-	for (const secret of [marker, b.id, ...bTasks]) {
+	for (const secret of [marker, b.id, ...bTasks, bWebhook, bDelivery].filter(Boolean)) {
 		if (text.includes(secret)) {
 			leaks.push(`${where} shows ${secret}`);
 		}
@@ -82,6 +88,8 @@ beforeAll(async () => {
 	expect(own.status).toBe(202);
 });
 
+// Each walk sends requests per route: it grows with the route table, past vitest's default 5 s
+// on a busy machine, hence the 30 s on each.
 describe("isolation walk", () => {
 	it("covers the routes it knows must exist", () => {
 		const names = routes.map((r) => `${r.method} ${r.path}`);
@@ -122,6 +130,13 @@ describe("isolation walk", () => {
 		const done = await create({ task_name: "messages.create", payload: { content: marker } });
 		const failed = await create({ task_name: "demo.fail", max_retries: 0 });
 		bTasks = [bScheduled, done, failed];
+		const subscribed = await send("/v1/webhooks", { key: b.key, body: { url: `http://hooks.test/${marker}`, description: marker } });
+		expect(subscribed.status).toBe(201);
+		bWebhook = (await subscribed.json<{ id: string }>()).id;
+		const receiver = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response(null, { status: 204 }));
+		const ping = await send(`/v1/webhooks/${bWebhook}/test`, { key: b.key, body: {} });
+		receiver.mockRestore();
+		bDelivery = (await ping.json<{ id: string }>()).id;
 		await vi.waitFor(
 			async () => {
 				for (const id of [done, failed]) {
@@ -138,7 +153,7 @@ describe("isolation walk", () => {
 			expectNoTraceOfB(`GET ${path}`, after);
 		}
 		expect(leaks).toEqual([]);
-	});
+	}, 30_000);
 
 	it("B's ids answer A exactly as never-created ids do (404 on our routes), and B's task is untouched", async () => {
 		const parametric = routes.filter((r) => r.params.length > 0);
@@ -180,7 +195,7 @@ describe("isolation walk", () => {
 		const task = await (await send(`/v1/tasks/${bScheduled}`, { key: b.key })).json<{ status: string; cancel_requested: boolean }>();
 		expect(task).toMatchObject({ status: "SCHEDULED", cancel_requested: false });
 		expect((await send("/v1/messages", { key: b.key })).status).toBe(200);
-	});
+	}, 30_000);
 
 	it("no other route shows A anything of B's, whatever A sends", async () => {
 		for (const route of routes.filter((r) => r.params.length === 0)) {
@@ -194,5 +209,5 @@ describe("isolation walk", () => {
 			}
 		}
 		expect(leaks).toEqual([]);
-	});
+	}, 30_000);
 });

@@ -36,7 +36,7 @@ export async function idleCreateMs(url, count, log) {
 }
 
 /** Polls the counters (less our own reads) until they stand still for QUIET_MS. */
-async function waitUntilQuiet(meter, timeoutMs) {
+export async function waitUntilQuiet(meter, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
 	let last = "";
 	let changedAt = Date.now();

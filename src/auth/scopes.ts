@@ -10,8 +10,8 @@
 export const SCOPES = ["tasks:read", "tasks:write", "tasks:work", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Routes under these need the admin scope, whatever the method: keys and the signing secret. */
-const ADMIN_PREFIXES = ["/v1/api-keys", "/v1/signing-secret"];
+/** Routes under these need the admin scope, whatever the method: keys, the signing secret and webhook subscriptions (they hold secrets). */
+const ADMIN_PREFIXES = ["/v1/api-keys", "/v1/signing-secret", "/v1/webhooks"];
 
 /** POST routes that only read (Mixpeek's list takes its filters as a body). */
 const READ_ONLY_POSTS = [/^\/v1\/tasks\/list\/?$/];

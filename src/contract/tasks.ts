@@ -13,17 +13,20 @@ const MAX_TARGET_HEADERS = 20;
 /** Ours on every push: a target's own headers may not stand in for them. */
 const RESERVED_HEADER = /^(webhook-.*|content-type|content-length|host)$/i;
 
+/** An absolute http(s) URL; whether it may be called is the SSRF guard's to say (src/execute/ssrf-guard.ts). */
+export const httpUrl = () =>
+	z
+		.string()
+		.max(2048)
+		.refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "an absolute http(s) URL");
+
 /**
  * A push target as a create body gives it. Whether its URL may be called (https, no private
  * address) depends on the deployment, so the service checks that (src/execute/ssrf-guard.ts).
  */
 export const PushTargetBody = z
 	.strictObject({
-		url: z
-			.string()
-			.max(2048)
-			.refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "an absolute http(s) URL")
-			.meta({ example: "https://jobs.example.com/taskplane" }),
+		url: httpUrl().meta({ example: "https://jobs.example.com/taskplane" }),
 		headers: z
 			.record(
 				z
@@ -110,6 +113,7 @@ export const TaskSchema = z
 			description:
 				"Where this task's attempts are pushed (its own, else its type's; header values shown as [redacted]); null when not pushed",
 		}),
+		callback_url: z.string().nullable().meta({ description: "Gets this task's terminal event, signed with the tenant's signing secret" }),
 		waiting: WaitingSchema.optional().meta({ description: "PENDING only, on GET /v1/tasks/{task_id}: why the task has no turn yet" }),
 	})
 	.meta({ id: "Task" });
@@ -145,6 +149,11 @@ export const CreateTaskBody = z
 			.meta({ description: "Each attempt's lease (default 60; an external task has none unless given)" }),
 		target: PushTargetBody.optional().meta({
 			description: "Push each attempt to this endpoint, signed (execution mode http); overrides the type's target",
+		}),
+		callback_url: httpUrl().optional().meta({
+			description:
+				"POSTed the task's terminal event (task.completed, task.completed_with_errors, task.failed, task.canceled), signed like push requests with the tenant's signing secret (GET /v1/signing-secret); https to a public address when deployed",
+			example: "https://app.example.com/hooks/taskplane",
 		}),
 		run_at: schedulableTime().optional(),
 		delay_seconds: seconds(0, MAX_DELAY_SECONDS, { int: false }).optional(),

@@ -217,3 +217,68 @@ export const taskTypes = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.tenant_id, t.type] })],
 );
+
+/**
+ * Webhook subscriptions: a tenant's endpoints and which task events each wants. The secret is
+ * kept in the clear (signing needs it); after a rotation the previous one signs too until
+ * `previous_expires_at`. `failing_since` is the first failed try since the last success: a
+ * subscription failing every delivery for 3 days is disabled (`disabled_at`, `disabled_reason`).
+ */
+export const webhookSubscriptions = sqliteTable(
+	"webhook_subscriptions",
+	{
+		id: text().primaryKey(),
+		tenant_id: text().notNull(),
+		url: text().notNull(),
+		/** JSON array of event types. */
+		events: text().notNull(),
+		namespace: text(),
+		task_type: text(),
+		description: text(),
+		/** `whsec_<base64>` */
+		secret: text().notNull(),
+		previous_secret: text(),
+		/** Epoch ms, as every time below. */
+		previous_expires_at: integer(),
+		created_at: integer().notNull(),
+		updated_at: integer().notNull(),
+		failing_since: integer(),
+		disabled_at: integer(),
+		disabled_reason: text(),
+	},
+	(t) => [index("webhook_subscriptions_tenant_created").on(t.tenant_id, t.created_at)],
+);
+
+/**
+ * One row per event and destination (a subscription, or a task's callback_url when
+ * `subscription_id` is null), written after its first try and updated by each retry. The id is
+ * derived from both, so a repeated event message finds its row. `body` is the exact JSON sent,
+ * so a retry or a redelivery sends the same bytes. Deleted by retention with task history.
+ */
+export const webhookDeliveries = sqliteTable(
+	"webhook_deliveries",
+	{
+		id: text().primaryKey(),
+		tenant_id: text().notNull(),
+		subscription_id: text(),
+		event_id: text().notNull(),
+		event_type: text().notNull(),
+		task_id: text(),
+		url: text().notNull(),
+		body: text().notNull(),
+		/** pending (a try is on its way) | delivered | failed (a retry is scheduled) | dead_letter (no more tries) */
+		status: text().notNull(),
+		attempts: integer().notNull(),
+		/** The last try's HTTP status; null when it got no answer. */
+		response_status: integer(),
+		/** How long the last try took (ms). */
+		response_ms: integer(),
+		last_error: text(),
+		last_attempt_at: integer(),
+		next_attempt_at: integer(),
+		created_at: integer().notNull(),
+	},
+	// One index (the log's): with the text primary key's own, an insert writes 3 rows. Retention
+	// needs none: it scans in rowid order, oldest first (history/webhooks.ts).
+	(t) => [index("webhook_deliveries_subscription_created").on(t.tenant_id, t.subscription_id, t.created_at)],
+);

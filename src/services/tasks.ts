@@ -22,6 +22,7 @@ import type { CancelMode } from "../task/machine";
 import { taskStub } from "../task/stub";
 import type { Task } from "../task/task";
 import type { TaskAnswer, TaskEventEntry } from "../task/task-object";
+import { subscribedEvents } from "./webhooks";
 
 export interface CreateTaskInput {
 	task_name: string;
@@ -36,6 +37,8 @@ export interface CreateTaskInput {
 	execution?: ExecutionMode;
 	lease_seconds?: number;
 	target?: PushTarget;
+	/** Gets the task's terminal event, signed with the tenant's signing secret. */
+	callback_url?: string;
 }
 
 export interface Caller {
@@ -98,6 +101,16 @@ function targetOf(env: Env, input: CreateTaskInput, type: TaskTypeDefinition, ex
 	return target;
 }
 
+/** The SSRF guard judges a callback URL at creation (a clear 422) and again before every send. */
+function callbackUrlOf(env: Env, input: CreateTaskInput): string | null {
+	const url = input.callback_url ?? null;
+	const problem = url && outboundUrlProblem(url, outboundModeOf(env));
+	if (problem) {
+		throw new ApiError("VALIDATION_FAILED", problem, { errors: [{ path: "callback_url", message: problem }] });
+	}
+	return url;
+}
+
 /**
  * The task's execution mode: asked for, else http when it names a target, else its type's, else builtin when a handler is
  * compiled in for the name and pull otherwise (the task waits for a worker instead of failing).
@@ -141,6 +154,8 @@ export async function createTask(
 	const execution = executionOf(input, type);
 	const timeoutSeconds = timeoutOf(input, type, execution);
 	const target = targetOf(env, input, type, execution);
+	const callbackUrl = callbackUrlOf(env, input);
+	const namespace = input.namespace ?? "default";
 	const taskId = idempotencyKey === null ? newTaskId() : await idempotentTaskId(caller.tenant, idempotencyKey);
 	const runAt = input.run_at !== undefined ? Date.parse(input.run_at) : input.delay_seconds ? now + input.delay_seconds * 1000 : null;
 	const spec = {
@@ -149,7 +164,7 @@ export async function createTask(
 		task_name: input.task_name,
 		task_type: type.type,
 		task_type_display: type.display,
-		namespace: input.namespace ?? "default",
+		namespace,
 		priority: input.priority ?? 0,
 		payload: input.payload ?? null,
 		max_retries: input.max_retries ?? type.max_retries ?? DEFAULT_MAX_RETRIES,
@@ -162,6 +177,8 @@ export async function createTask(
 		lease_seconds: input.lease_seconds ?? null,
 		target,
 		backoff: type.backoff,
+		callback_url: callbackUrl,
+		webhook_events: await subscribedEvents(env, caller.tenant, namespace, type.type, now),
 	};
 	const fingerprint = idempotencyKey === null ? null : await requestFingerprint(input);
 	// Retried on a retryable platform error: a second create of the same id answers the first.

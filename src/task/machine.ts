@@ -3,6 +3,7 @@
  * clock, no randomness of its own; `ctx` brings `now` and `random`, so every rule is testable.
  */
 import type { ExecutionMode } from "../execute/protocol";
+import { eventOfTransition, isTerminalEvent, type WebhookEventType } from "../webhooks/events";
 import { backoffMs, type RetryBackoff, retryPolicy } from "./retry";
 import { type ItemError, isCompleted, isTerminal, type Task, type TaskProgress, type TaskRecord, type TaskStatus } from "./task";
 
@@ -54,7 +55,9 @@ export type Effect =
 	/** The attempt left the ready or running set (ended, backing off, cancelled): free its turn. */
 	| { type: "release"; attempt: number }
 	/** Hand the attempt to the queue. */
-	| { type: "enqueue"; attempt: number };
+	| { type: "enqueue"; attempt: number }
+	/** A webhook event this transition emits for the task's subscribers or its callback (src/webhooks/events.ts). */
+	| { type: "notify"; event: WebhookEventType };
 
 /** A QUEUED attempt whose message has not started it by then is sent again. */
 export const REDELIVER_AFTER_MS = 30_000;
@@ -122,9 +125,22 @@ function moved(
 	return {
 		ok: true,
 		task,
-		effects: [...released, ...effects],
+		effects: [...released, ...effects, ...notified(from, task)],
 		note: { type, from_status: from.status, to_status: task.status, message, data },
 	};
+}
+
+/**
+ * The webhook event a transition owes: the one its change of status emits, when a subscription
+ * wanted it at creation (`webhook_events`) or it ends a task that names a `callback_url`.
+ */
+function notified(from: TaskRecord, to: TaskRecord): Effect[] {
+	const event = eventOfTransition(from.status, to.status);
+	if (event === null) {
+		return [];
+	}
+	const wanted = (to.webhook_events ?? []).includes(event) || (!!to.callback_url && isTerminalEvent(event));
+	return wanted ? [{ type: "notify", event }] : [];
 }
 
 /** The dispatcher's view of a turn (Grantee.holdsTurn): QUEUED or PROCESSING that very attempt. */
@@ -321,6 +337,10 @@ export interface NewTask {
 	target?: Task["target"];
 	/** The type's retry backoff; omitted: the default. */
 	backoff?: RetryBackoff | null;
+	/** Where the terminal event is POSTed; omitted: nowhere. */
+	callback_url?: string | null;
+	/** The events the tenant's subscriptions want for this task (decided at creation); omitted: none. */
+	webhook_events?: WebhookEventType[];
 }
 
 /** A task's first state: PENDING (asking for a turn at once), or SCHEDULED for a later run_at. */
@@ -332,6 +352,8 @@ export function createTask(spec: NewTask, ctx: MachineContext): Accepted {
 		execution: spec.execution ?? "builtin",
 		target: spec.target ?? null,
 		backoff: spec.backoff ?? null,
+		callback_url: spec.callback_url ?? null,
+		webhook_events: spec.webhook_events ?? [],
 		lease_seconds: spec.lease_seconds ?? null,
 		...NO_LEASE,
 		tokens: tokenHash ? [{ attempt: 1, hash: tokenHash }] : [],

@@ -9,14 +9,20 @@
 import { dispatcherFor } from "../dispatch";
 import type { HistorySnapshot, Offer } from "../dispatch/protocol";
 import { count } from "../usage";
+import { taskEventId, type WebhookEvent, type WebhookEventType } from "../webhooks/events";
+import { publishTaskEvent } from "../webhooks/publish";
 import { awaitsStart, awaitsTurn } from "./machine";
 import { backoffMs } from "./retry";
 import { isTerminal, type TaskRecord, toPublicTask } from "./task";
 
-/** `offer`, `release`, `enqueue` are keyed by attempt; `history` by the task version it owes. */
+/**
+ * `offer`, `release`, `enqueue` are keyed by attempt; `history` by the task version it owes;
+ * `webhook` by its event (one per transition), which it carries as it was at that transition.
+ */
 export type Delivery =
 	| { kind: "offer" | "release" | "enqueue"; key: string; attempt: number; tries: number; retry_at: number }
-	| { kind: "history"; key: string; version: number; tries: number; retry_at: number };
+	| { kind: "history"; key: string; version: number; tries: number; retry_at: number }
+	| { kind: "webhook"; key: string; event: WebhookEvent; tries: number; retry_at: number };
 
 export type DeliveryKind = Delivery["kind"];
 
@@ -63,11 +69,18 @@ export function readOutbox(stored: Outbox | { enqueue_attempt?: number | null; h
 }
 
 /** Owes `kind` for `attempt`, due now; a delivery already owed for that attempt keeps its place and backoff. */
-export function owe(outbox: Outbox, kind: Exclude<DeliveryKind, "history">, attempt: number, now: number): void {
+export function owe(outbox: Outbox, kind: Exclude<DeliveryKind, "history" | "webhook">, attempt: number, now: number): void {
 	const key = `${kind}:${attempt}`;
 	if (!outbox.deliveries.some((d) => d.key === key)) {
 		outbox.deliveries.push({ kind, key, attempt, tries: 0, retry_at: now });
 	}
+}
+
+/** Owes the webhook event `type` of the transition that made `record`, due now (src/webhooks/). */
+export function oweWebhook(outbox: Outbox, type: WebhookEventType, record: TaskRecord, now: number): void {
+	const id = taskEventId(record.task_id, record.version);
+	const event: WebhookEvent = { id, type, timestamp: new Date(now).toISOString(), data: toPublicTask(record) };
+	outbox.deliveries.push({ kind: "webhook", key: `webhook:${id}`, event, tries: 0, retry_at: now });
 }
 
 /**
@@ -190,6 +203,11 @@ async function deliver(env: Env, target: FlushTarget, delivery: Delivery, grante
 				await dispatcher.record(snapshot);
 			}
 			acknowledgeHistory(outbox, snapshot.task.version);
+			return;
+		}
+		case "webhook": {
+			await publishTaskEvent(env, record.tenant, delivery.event, record.callback_url);
+			settle(outbox, delivery);
 			return;
 		}
 		default: {

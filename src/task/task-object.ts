@@ -36,7 +36,7 @@ import {
 	type TransitionNote,
 	transition,
 } from "./machine";
-import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory, SAFETY_MS } from "./outbox";
+import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory, oweWebhook, SAFETY_MS } from "./outbox";
 import { type Task, type TaskRecord, toPublicTask } from "./task";
 import { type StoredTask, type TaskEventEntry, TaskStorage } from "./task-storage";
 
@@ -420,7 +420,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		const stored = this.require();
 		const before = stored.record;
 		for (const effect of effects) {
-			this.owe(stored, effect, now);
+			this.owe(stored, effect, record, now);
 		}
 		oweHistory(stored.outbox, record, now);
 		stored.record = record;
@@ -446,13 +446,16 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		}
 	}
 
-	/** The one place effects are handled: a new effect nobody handles does not compile. */
-	private owe(stored: StoredTask, effect: Effect, now: number): void {
+	/** The one place effects are handled: a new effect nobody handles does not compile. `record`: the state being committed. */
+	private owe(stored: StoredTask, effect: Effect, record: TaskRecord, now: number): void {
 		switch (effect.type) {
 			case "offer":
 			case "release":
 			case "enqueue":
 				owe(stored.outbox, effect.type, effect.attempt, now);
+				return;
+			case "notify":
+				oweWebhook(stored.outbox, effect.event, record, now);
 				return;
 			default: {
 				const unknown: never = effect;

@@ -1,6 +1,7 @@
 /** The task resource as clients see it (README.md, The API), and its stored form. */
 import type { ExecutionMode } from "../execute/protocol";
 import type { PushTarget } from "../execute/push";
+import type { WebhookEventType } from "../webhooks/events";
 import type { RetryBackoff } from "./retry";
 
 export const TASK_STATUSES = [
@@ -82,6 +83,8 @@ export interface Task {
 	version: number;
 	/** Where an `http` task's attempts are pushed (its own target, else its type's, fixed at creation); null when not pushed. */
 	target: PushTarget | null;
+	/** Where this task's terminal event is POSTed, signed with the tenant's secret; null when none. */
+	callback_url: string | null;
 }
 
 /**
@@ -102,6 +105,12 @@ export interface TaskRecord extends Task {
 	tokens: AttemptTokenHash[];
 	/** The retry backoff of its type, fixed at creation; null: the default (a record stored before types had one). */
 	backoff: RetryBackoff | null;
+	/**
+	 * The webhook events some subscription of the tenant wanted for a task like this when it was
+	 * created (services/webhooks.ts): only these transitions owe an event, so a task nobody
+	 * subscribed to costs no webhook operation.
+	 */
+	webhook_events: WebhookEventType[];
 }
 
 /** Header values of a target often carry its credentials: clients see only their names. */
@@ -131,6 +140,8 @@ export const RECORD_DEFAULTS = {
 	tokens: [],
 	target: null,
 	backoff: null,
+	callback_url: null,
+	webhook_events: [],
 } as const satisfies Partial<TaskRecord>;
 
 export function toPublicTask(record: TaskRecord): Task {
@@ -143,6 +154,7 @@ export function toPublicTask(record: TaskRecord): Task {
 		lease_deadline: _leaseDeadline,
 		tokens: _tokens,
 		backoff: _backoff,
+		webhook_events: _webhookEvents,
 		...task
 	} = record;
 	return { ...task, target: redactTarget(record.target) };

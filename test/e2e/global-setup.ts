@@ -21,7 +21,9 @@ export default async function setup(project: TestProject) {
 	const state = mkdtempSync(path.join(tmpdir(), "taskplane-e2e-"));
 	const logFile = `${state}.log`;
 	applyMigrations(state);
-	const server = await startDevServer({ ports: portRange(), persistTo: state, logFile });
+	// Webhook retries after 1 s, 1 s, 2 s instead of 5 s … 8 h, so test/e2e/webhooks.test.ts sees them.
+	const vars = { WEBHOOK_RETRY_SCHEDULE: "1,1,2" };
+	const server = await startDevServer({ ports: portRange(), persistTo: state, logFile, vars });
 	console.log(`e2e: wrangler dev at ${server.url}, log in ${logFile}`);
 	project.provide("baseUrl", server.url);
 	return async () => {
