@@ -24,6 +24,7 @@ import { registerUsage } from "./api/usage";
 import { registerWorkerRoutes } from "./api/workers";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 import { isPlatformUnavailable } from "./platform/object-calls";
+import { registerDashboard } from "./ui";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -80,6 +81,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerSigningSecretRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
+	registerDashboard(app);
 
 	app.notFound((c) => {
 		const allow = allowedMethods(app.routes, new URL(c.req.url).pathname);
