@@ -24,10 +24,12 @@ function label(start, bucketSeconds) {
 	return bucketSeconds >= 86_400 ? date.toLocaleDateString() : time;
 }
 
-/** `throughput` as GET /v1/tasks/stats/throughput answers it. */
-export function throughputChart(throughput) {
+/**
+ * `throughput` as GET /v1/tasks/stats/throughput answers it, drawn `width` px wide (the
+ * container's width: one SVG unit per pixel keeps the labels' text at its real size).
+ */
+export function throughputChart(throughput, width) {
 	const { buckets, bucket_seconds: size } = throughput;
-	const width = 800;
 	const height = 220;
 	const pad = { left: 36, bottom: 24, top: 8 };
 	const max = Math.max(1, ...buckets.map((b) => b.completed + b.failed + b.canceled));
@@ -38,14 +40,14 @@ export function throughputChart(throughput) {
 		class: "chart",
 		role: "img",
 		"aria-label": `Tasks finished per ${size >= 86_400 ? "day" : size >= 3600 ? "hour" : "minute"}`,
-		preserveAspectRatio: "none",
 	});
 	chart.append(
 		svg("line", { x1: pad.left, x2: width, y1: height - pad.bottom, y2: height - pad.bottom, class: "axis" }),
 		svg("text", { x: pad.left - 4, y: pad.top + 10, "text-anchor": "end", class: "tick" }, String(max)),
 		svg("text", { x: pad.left - 4, y: height - pad.bottom, "text-anchor": "end", class: "tick" }, "0"),
 	);
-	const every = Math.ceil(buckets.length / 8);
+	// A label every ~70 px at most.
+	const every = Math.ceil(buckets.length / Math.max(1, Math.floor((width - pad.left) / 70)));
 	buckets.forEach((bucket, i) => {
 		let y = height - pad.bottom;
 		const x = pad.left + i * step + step * 0.1;
@@ -63,7 +65,7 @@ export function throughputChart(throughput) {
 				);
 			}
 		}
-		if (i % every === 0) {
+		if (i % every === 0 && x + 36 <= width) {
 			chart.append(svg("text", { x, y: height - 6, class: "tick" }, label(bucket.start, size)));
 		}
 	});

@@ -33,7 +33,7 @@ export function renderNamespaces(main) {
 			"tr",
 			{ "data-namespace": ns.namespace },
 			cell("Namespace", h("strong", { text: ns.namespace })),
-			cell("State", h("span", { class: `badge ${ns.paused ? "st-paused" : "st-active"}`, text: ns.paused ? "⏸ PAUSED" : "▶ ACTIVE" })),
+			cell("State", h("span", { class: `badge ${ns.paused ? "st-paused" : "st-active"}`, text: ns.paused ? "‖ PAUSED" : "▶ ACTIVE" })),
 			cell("Ready", String(ns.ready)),
 			cell("Running", String(ns.running)),
 			cell("Oldest wait", ns.ready ? duration(ns.oldest_wait_seconds) : "—"),

@@ -30,6 +30,17 @@ export function renderStats(main) {
 	main.append(h("h1", { text: "Statistics" }), form, cards, chart);
 	let timer = null;
 	let stopped = false;
+	let drawn = null;
+
+	/** Drawn at the card's width, again whenever the window is resized. */
+	function draw() {
+		chart.replaceChildren(
+			h("h2", { text: "Tasks finished" }),
+			drawn === null
+				? notice("No task created in this window has finished yet.", "empty")
+				: throughputChart(drawn, Math.max(260, chart.clientWidth - 34)),
+		);
+	}
 
 	async function load() {
 		clearTimeout(timer);
@@ -45,11 +56,8 @@ export function renderStats(main) {
 				card("p50 duration", duration(stats.p50_duration_seconds)),
 				card("p95 duration", duration(stats.p95_duration_seconds)),
 			);
-			const finished = stats.completed + stats.failed + stats.canceled;
-			chart.replaceChildren(
-				h("h2", { text: "Tasks finished" }),
-				finished === 0 ? notice("No task created in this window has finished yet.", "empty") : throughputChart(throughput),
-			);
+			drawn = stats.completed + stats.failed + stats.canceled === 0 ? null : throughput;
+			draw();
 		} catch (error) {
 			cards.replaceChildren(notice(error.message, "error"));
 		}
@@ -63,9 +71,11 @@ export function renderStats(main) {
 		event.preventDefault();
 		load();
 	});
+	window.addEventListener("resize", draw);
 	load();
 	return () => {
 		stopped = true;
 		clearTimeout(timer);
+		window.removeEventListener("resize", draw);
 	};
 }

@@ -117,10 +117,10 @@ export function renderTask(main, taskId) {
 								h(
 									"tr",
 									{},
-									h("td", { text: String(a.attempt) }),
-									h("td", {}, ago(a.started)),
-									h("td", {}, ago(a.ended)),
-									h("td", { text: a.outcome }),
+									h("td", { "data-label": "Attempt", text: String(a.attempt) }),
+									h("td", { "data-label": "Started" }, ago(a.started)),
+									h("td", { "data-label": "Ended" }, ago(a.ended)),
+									h("td", { "data-label": "Outcome", text: a.outcome }),
 								),
 							),
 						)

@@ -114,7 +114,11 @@ export function renderTasks(main, params) {
 			body.replaceChildren(notice(offset > 0 ? "No tasks on this page." : "No tasks match these filters yet.", "empty"));
 		} else {
 			body.replaceChildren(
-				table("Tasks", ["Status", "Name", "Type", "Namespace", "Attempt", "Progress", "Created", "Duration"], page.tasks.map(row)),
+				table(
+					"Tasks",
+					["Status", "Name", "Type", "Namespace", "Attempt", "Progress", "Created", "Duration / running"],
+					page.tasks.map(row),
+				),
 			);
 		}
 		const last = offset + page.tasks.length;

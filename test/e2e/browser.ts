@@ -40,14 +40,14 @@ export async function openBrowser(base: string): Promise<Session> {
 	return { browser, context, page, foreign, close: () => browser.close() };
 }
 
-/** Full-page screenshots of what `page` shows, at each width, as `<name>-<width>.png`. */
-export async function screenshots(page: Page, name: string): Promise<void> {
+/** Screenshots of what `page` shows (the whole page unless `fullPage` is false), at each width, as `<name>-<width>.png`. */
+export async function screenshots(page: Page, name: string, fullPage = true): Promise<void> {
 	mkdirSync(SCREENSHOTS, { recursive: true });
 	const viewport = page.viewportSize() ?? { width: WIDTHS[0], height: 900 };
 	for (const width of WIDTHS) {
 		await page.setViewportSize({ width, height: 900 });
 		await page.waitForTimeout(150);
-		await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+		await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage });
 	}
 	await page.setViewportSize(viewport);
 }

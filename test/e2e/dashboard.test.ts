@@ -180,9 +180,9 @@ describe("dashboard", () => {
 					expect(legend).toContain(`${name}: ${stats[key]}`);
 					expect(await page.locator(`[data-stat="${name}"] strong`).innerText()).toBe(String(stats[key]));
 				}
-				const bars = await page.locator("svg.chart rect.bar").evaluateAll((rects) =>
-					rects.reduce((n, r) => n + Number(r.getAttribute("data-count")), 0),
-				);
+				const bars = await page
+					.locator("svg.chart rect.bar")
+					.evaluateAll((rects) => rects.reduce((n, r) => n + Number(r.getAttribute("data-count")), 0));
 				expect(bars).toBe((stats.completed ?? 0) + (stats.failed ?? 0) + (stats.canceled ?? 0));
 			},
 			{ timeout: 15_000, interval: 1_000 },
@@ -205,7 +205,11 @@ describe("dashboard", () => {
 
 	it("lists task types, and says plainly when the server has no webhooks", { timeout: 30_000 }, async () => {
 		await page.goto(`${base}/ui/#/types`);
-		await page.getByRole("cell", { name: "demo.sleep, demo.fail" }).or(page.locator("td", { hasText: "demo.sleep" })).first().waitFor();
+		await page
+			.getByRole("cell", { name: "demo.sleep, demo.fail" })
+			.or(page.locator("td", { hasText: "demo.sleep" }))
+			.first()
+			.waitFor();
 		await screenshots(page, "types");
 		await page.goto(`${base}/ui/#/webhooks`);
 		const webhooks = await call("GET", "/v1/webhooks");
@@ -221,11 +225,14 @@ describe("dashboard", () => {
 	it("serves /docs from the Worker alone, and its Authorize button sends the key", { timeout: 60_000 }, async () => {
 		await page.goto(`${base}/docs`);
 		await page.locator(".swagger-ui .info .title", { hasText: "taskplane" }).waitFor({ timeout: 20_000 });
-		await page.getByRole("button", { name: /Authorize/ }).first().click();
+		await page
+			.getByRole("button", { name: /Authorize/ })
+			.first()
+			.click();
 		await page.locator(".auth-container input").first().fill("tp_docs_test_key");
 		await page.locator(".auth-btn-wrapper button.authorize").first().click();
 		await page.getByRole("button", { name: "Close" }).first().click();
-		await screenshots(page, "docs");
+		await screenshots(page, "docs", false);
 		const operation = page.locator("[id$='-listNamespaces']").first();
 		await operation.locator(".opblock-summary").click();
 		await operation.getByRole("button", { name: "Try it out" }).click();
