@@ -43,7 +43,8 @@ function keyForm(main) {
 	input.focus();
 }
 
-function route() {
+function route(event) {
+	const moved = event?.type === "hashchange";
 	leave();
 	leave = () => {};
 	const main = document.getElementById("main");
@@ -67,6 +68,10 @@ function route() {
 		if (match) {
 			main.replaceChildren();
 			leave = render(main, match) ?? (() => {});
+			// A screen reader or keyboard user starts at the new page, not at the link they left.
+			if (moved) {
+				main.focus({ preventScroll: true });
+			}
 			return;
 		}
 	}

@@ -12,7 +12,7 @@ export function timeline(events) {
 			h(
 				"li",
 				{ "data-type": e.type },
-				h("time", { datetime: e.at, text: new Date(e.at).toLocaleTimeString(undefined, { hour12: false }) + `.${e.at.slice(20, 23)}` }),
+				h("time", { datetime: e.at, text: `${new Date(e.at).toLocaleTimeString(undefined, { hour12: false })}.${e.at.slice(20, 23)}` }),
 				h("span", { class: "event-type", text: e.type }),
 				e.to_status ? h("span", { class: "transition" }, e.from_status ? [badge(e.from_status), " → "] : "", badge(e.to_status)) : null,
 				h("span", { class: "event-message", text: e.message }),

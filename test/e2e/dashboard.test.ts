@@ -119,11 +119,13 @@ describe("dashboard", () => {
 		expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 	});
 
-	it("opens a task and reads its timeline, payload and result", { timeout: 30_000 }, async () => {
+	it("opens a task from the keyboard and reads its timeline, payload and result", { timeout: 30_000 }, async () => {
 		const task = await create({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
 		await waitForStatus(task.task_id, ["COMPLETED"]);
 		await page.goto(`${base}/ui/#/tasks?metadata=run%3D${run}`);
-		await row(page, task.task_id).getByRole("link").click();
+		// By keyboard: the row's link takes focus and Enter opens the task.
+		await row(page, task.task_id).getByRole("link").focus();
+		await page.keyboard.press("Enter");
 		await page.locator(".timeline li").first().waitFor();
 		const events = (await page.locator(".timeline li .event-type").allInnerTexts()).map((t) => t.trim());
 		const { body } = await call<{ events: { type: string }[] }>("GET", `/v1/tasks/${task.task_id}/events`);
