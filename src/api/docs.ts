@@ -10,6 +10,7 @@ function docsPage(nonce: string): string {
 <meta charset="utf-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>taskplane API</title>
+<link rel="icon" href="data:," />
 <link rel="stylesheet" href="${SWAGGER_UI}/swagger-ui.css" />
 </head>
 <body>
