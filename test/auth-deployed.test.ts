@@ -77,6 +77,9 @@ describe("browser protections", () => {
 		expect(csp).not.toContain("unsafe");
 		expect(page.headers.get("x-frame-options")).toBe("DENY");
 		expect((await sendDeployed("/ui/app.js")).headers.get("content-type")).toContain("javascript");
+		const missing = await sendDeployed("/ui/no-such-file.js");
+		expect(missing.status).toBe(404);
+		expect(missing.headers.get("content-type")).toContain("application/problem+json");
 	});
 
 	it("sends security headers on API answers and errors too", async () => {

@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import type { App, AppEnv } from "../api/openapi";
+import { ApiError } from "../errors";
 
 /**
  * No inline script or style at all, so no nonce is needed: every script and stylesheet is a file
@@ -22,9 +23,15 @@ export const DASHBOARD_POLICY = [
 	"frame-ancestors 'none'",
 ].join("; ");
 
-/** The asset for this request, with headers the app's middleware may still add to. */
+/**
+ * The asset for this request, with headers the app's middleware may still add to.
+ * Throws ApiError NOT_FOUND for a missing file, so it is problem+json like every other 404.
+ */
 async function asset(c: Context<AppEnv>, policy: string | null): Promise<Response> {
 	const response = await c.env.ASSETS.fetch(c.req.raw);
+	if (response.status === 404) {
+		throw new ApiError("NOT_FOUND", "no such file");
+	}
 	const headers = new Headers(response.headers);
 	if (policy !== null) {
 		headers.set("Content-Security-Policy", policy);
