@@ -92,13 +92,16 @@ export function duration(seconds) {
 	return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
-/** "3 s ago" from an ISO time, with the exact time as the element's title. */
+/** "3 s ago" (or "in 3 s") from an ISO time, with the exact time as the element's title. */
 export function ago(iso) {
 	if (!iso) {
 		return h("span", { class: "muted", text: "—" });
 	}
-	const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
-	const text = seconds < 60 ? `${Math.round(seconds)} s ago` : `${duration(seconds).replace(/ \d+ s$/, "")} ago`;
+	const seconds = (Date.now() - Date.parse(iso)) / 1000;
+	const span = Math.abs(seconds);
+	const amount = span < 60 ? `${Math.round(span)} s` : duration(span).replace(/ \d+ s$/, "");
+	// A time to come (a webhook's next try) reads "in 5 s"; a clock a little ahead is "0 s ago".
+	const text = seconds < -1 ? `in ${amount}` : `${seconds < 0 ? "0 s" : amount} ago`;
 	return h("time", { datetime: iso, title: iso, text });
 }
 

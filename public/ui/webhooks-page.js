@@ -1,86 +1,123 @@
-// Webhook subscriptions (GET /v1/webhooks) and a subscription's deliveries
-// (GET /v1/webhooks/{id}/deliveries). A server without webhooks answers 404: the page says so.
-import { api } from "./api.js";
-import { ago, h, json, notice, table } from "./dom.js";
+// Webhook subscriptions (GET /v1/webhooks) and a subscription's delivery log
+// (GET /v1/webhooks/{id}/deliveries, paged by cursor; redeliver). A server without webhooks
+// answers 404: the page says so instead of showing a broken view.
+import { api, query } from "./api.js";
+import { ago, h, notice, table } from "./dom.js";
 
 const UNAVAILABLE = "Webhooks are not available on this server yet.";
+const DELIVERY_SYMBOLS = { pending: "…", delivered: "✓", failed: "✕", dead_letter: "⊘" };
 
-function text(value) {
-	return value === null || value === undefined || value === "" ? "—" : Array.isArray(value) ? value.join(", ") : String(value);
+const text = (value) =>
+	value === null || value === undefined || value === "" ? "—" : Array.isArray(value) ? value.join(", ") : String(value);
+const cell = (label, value) => h("td", { "data-label": label }, value);
+
+function failure(error) {
+	return error.status === 404 ? notice(UNAVAILABLE, "empty") : notice(error.message, "error");
 }
 
-/** The first array in a list answer ({webhooks: [...]}, {deliveries: [...]}, or a bare array). */
-function itemsOf(body) {
-	return Array.isArray(body) ? body : (Object.values(body ?? {}).find(Array.isArray) ?? []);
+function state(webhook) {
+	if (!webhook.enabled) {
+		return h("span", { class: "badge st-failed", text: `✕ disabled${webhook.disabled_reason ? `: ${webhook.disabled_reason}` : ""}` });
+	}
+	if (webhook.failing_since) {
+		return h("span", {
+			class: "badge st-completed_with_errors",
+			text: `⚠ failing since ${new Date(webhook.failing_since).toLocaleString()}`,
+		});
+	}
+	return h("span", { class: "badge st-completed", text: "✓ active" });
 }
 
-function deliveries(webhook, box) {
-	box.replaceChildren(notice("Loading deliveries…"));
-	api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries`).then(
-		(body) => {
-			const list = itemsOf(body);
-			const cell = (label, value) => h("td", { "data-label": label }, value);
+function deliveryRow(webhook, delivery, outcome, reload) {
+	const redeliver = async () => {
+		try {
+			await api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries/${encodeURIComponent(delivery.id)}/redeliver`, {
+				method: "POST",
+			});
+			outcome.replaceChildren(notice("Redelivery queued.", "ok"));
+		} catch (error) {
+			outcome.replaceChildren(notice(`Redeliver refused — ${error.message}`, "error"));
+		}
+		reload();
+	};
+	return h(
+		"tr",
+		{ "data-delivery-id": delivery.id },
+		cell("Event", delivery.event_type),
+		cell(
+			"Status",
+			h("span", { class: `badge dl-${delivery.status}`, text: `${DELIVERY_SYMBOLS[delivery.status] ?? ""} ${delivery.status}` }),
+		),
+		cell("Attempts", text(delivery.attempts)),
+		cell("Response", delivery.response_status ? `${delivery.response_status} in ${delivery.response_ms} ms` : text(delivery.last_error)),
+		cell("Last try", ago(delivery.last_attempt_at)),
+		cell("Next try", ago(delivery.next_attempt_at)),
+		cell("Task", delivery.task_id ? h("a", { href: `#/tasks/${encodeURIComponent(delivery.task_id)}`, text: delivery.task_id }) : "—"),
+		cell("Action", h("button", { type: "button", onclick: redeliver, text: "Redeliver" })),
+	);
+}
+
+function showDeliveries(webhook, box, cursor = null) {
+	const outcome = h("div", { "aria-live": "polite" });
+	const reload = () => showDeliveries(webhook, box, cursor);
+	api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries${query({ limit: 25, cursor })}`).then(
+		(page) => {
 			box.replaceChildren(
-				h("h2", { text: `Deliveries of ${webhook.url ?? webhook.id}` }),
-				list.length === 0
+				h("h2", { text: `Deliveries to ${webhook.url}` }),
+				outcome,
+				page.deliveries.length === 0
 					? notice("No deliveries yet.", "empty")
 					: table(
 							"Deliveries",
-							["Event", "Status", "Attempts", "Response", "Last try", "Next try", "Task"],
-							list.map((d) =>
-								h(
-									"tr",
-									{},
-									cell("Event", text(d.event_type ?? d.event ?? d.type)),
-									cell("Status", h("span", { class: "badge", text: text(d.status) })),
-									cell("Attempts", text(d.attempts)),
-									cell("Response", text(d.response_status ?? d.response_code)),
-									cell("Last try", ago(d.last_attempt_at ?? d.updated_at ?? d.created_at)),
-									cell("Next try", text(d.next_attempt_at ?? d.next_try_at)),
-									cell("Task", d.task_id ? h("a", { href: `#/tasks/${encodeURIComponent(d.task_id)}`, text: d.task_id }) : "—"),
-								),
-							),
+							["Event", "Status", "Attempts", "Response", "Last try", "Next try", "Task", "Action"],
+							page.deliveries.map((d) => deliveryRow(webhook, d, outcome, reload)),
 						),
+				page.next_cursor
+					? h("button", { type: "button", onclick: () => showDeliveries(webhook, box, page.next_cursor), text: "Older →" })
+					: null,
 			);
 		},
-		(error) => box.replaceChildren(notice(error.status === 404 ? UNAVAILABLE : error.message, error.status === 404 ? "empty" : "error")),
+		(error) => box.replaceChildren(failure(error)),
 	);
 }
 
 export function renderWebhooks(main) {
 	const body = h("div", {}, notice("Loading…"));
-	const detail = h("section", { class: "card", "aria-live": "polite" });
+	const detail = h("section", { class: "card" });
 	detail.hidden = true;
 	main.append(h("h1", { text: "Webhooks" }), body, detail);
 	api("/v1/webhooks").then(
-		(answer) => {
-			const list = itemsOf(answer);
-			const cell = (label, value) => h("td", { "data-label": label }, value);
+		({ webhooks }) => {
 			const open = (webhook) => () => {
 				detail.hidden = false;
-				deliveries(webhook, detail);
+				detail.replaceChildren(notice("Loading deliveries…"));
+				showDeliveries(webhook, detail);
 			};
 			body.replaceChildren(
-				list.length === 0
+				webhooks.length === 0
 					? notice("No webhook subscriptions yet: create one with POST /v1/webhooks (see /docs).", "empty")
 					: table(
 							"Webhook subscriptions",
-							["URL", "Events", "Filters", "State", "Deliveries"],
-							list.map((w) =>
+							["URL", "Events", "Filters", "State", "Created", "Deliveries"],
+							webhooks.map((w) =>
 								h(
 									"tr",
-									{},
-									cell("URL", h("code", { text: text(w.url) })),
+									{ "data-webhook-id": w.id },
+									cell("URL", h("code", { text: w.url })),
 									cell("Events", text(w.events)),
-									cell("Filters", text([w.namespace, w.task_type].filter(Boolean).join(", ") || "all tasks")),
-									cell("State", w.disabled_at || w.disabled ? `disabled ${text(w.disabled_reason)}` : "active"),
+									cell(
+										"Filters",
+										[w.namespace && `namespace ${w.namespace}`, w.task_type && `type ${w.task_type}`].filter(Boolean).join(", ") ||
+											"all tasks",
+									),
+									cell("State", state(w)),
+									cell("Created", ago(w.created_at)),
 									cell("Deliveries", h("button", { type: "button", onclick: open(w), text: "Show" })),
 								),
 							),
 						),
-				list.length ? h("details", {}, h("summary", { text: "Raw answer" }), json(answer)) : null,
 			);
 		},
-		(error) => body.replaceChildren(notice(error.status === 404 ? UNAVAILABLE : error.message, error.status === 404 ? "empty" : "error")),
+		(error) => body.replaceChildren(failure(error)),
 	);
 }
