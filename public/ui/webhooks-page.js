@@ -72,9 +72,10 @@ function showDeliveries(webhook, box, cursor = null) {
 							["Event", "Status", "Attempts", "Response", "Last try", "Next try", "Task", "Action"],
 							page.deliveries.map((d) => deliveryRow(webhook, d, outcome, reload)),
 						),
-				page.next_cursor
-					? h("button", { type: "button", onclick: () => showDeliveries(webhook, box, page.next_cursor), text: "Older →" })
-					: null,
+				// replaceChildren, unlike h(), would print a null.
+				...(page.next_cursor
+					? [h("button", { type: "button", onclick: () => showDeliveries(webhook, box, page.next_cursor), text: "Older →" })]
+					: []),
 			);
 		},
 		(error) => box.replaceChildren(failure(error)),
