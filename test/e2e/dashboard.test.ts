@@ -90,15 +90,15 @@ describe("dashboard", () => {
 		await page.goto(`${base}/ui/#/tasks?metadata=run%3D${run}`);
 		const sleeper = await create({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
 		const pulled = await create({ task_name: "report.build", execution: "pull" });
-		await row(page, sleeper.task_id).waitFor({ timeout: 5_000 });
-		await row(page, pulled.task_id).waitFor({ timeout: 5_000 });
-		await expect.poll(() => row(page, sleeper.task_id).getAttribute("data-status"), { timeout: 10_000 }).toBe("COMPLETED");
+		await row(page, sleeper.task_id).waitFor({ timeout: 15_000 });
+		await row(page, pulled.task_id).waitFor({ timeout: 15_000 });
+		await expect.poll(() => row(page, sleeper.task_id).getAttribute("data-status"), { timeout: 20_000 }).toBe("COMPLETED");
 		expect(await row(page, sleeper.task_id).locator(".badge").innerText()).toContain("COMPLETED");
 		await screenshots(page, "tasks");
 
 		await page.getByLabel("Name starts with").fill("report.");
 		await page.getByRole("button", { name: "Apply" }).click();
-		await expect.poll(() => page.locator("tbody tr").count(), { timeout: 5_000 }).toBe(1);
+		await expect.poll(() => page.locator("tbody tr").count(), { timeout: 15_000 }).toBe(1);
 		expect(await row(page, pulled.task_id).isVisible()).toBe(true);
 		await page.getByLabel("Name starts with").fill("nothing.like.this");
 		await page.getByRole("button", { name: "Apply" }).click();
@@ -157,7 +157,7 @@ describe("dashboard", () => {
 		await page.getByRole("button", { name: "Hard cancel" }).click();
 		await screenshots(page, "task-confirm");
 		await page.getByRole("button", { name: "Yes, hard cancel" }).click();
-		await page.locator("h1 .badge", { hasText: "CANCELED" }).waitFor({ timeout: 10_000 });
+		await page.locator("h1 .badge", { hasText: "CANCELED" }).waitFor({ timeout: 20_000 });
 		expect((await call<Task>("GET", `/v1/tasks/${task.task_id}`)).body.status).toBe("CANCELED");
 		await page.getByRole("button", { name: "Soft cancel" }).click();
 		await page.getByRole("button", { name: "Yes, soft cancel" }).click();
@@ -177,13 +177,13 @@ describe("dashboard", () => {
 		await page.getByText("Retry: done.").waitFor();
 		const retried = await waitForStatus(task.task_id, ["FAILED"]);
 		expect(retried.attempt).toBe(2);
-		await expect.poll(() => page.locator("dd", { hasText: /^2 of/ }).count(), { timeout: 10_000 }).toBe(1);
-		await page.locator("h1 .badge", { hasText: "FAILED" }).waitFor({ timeout: 10_000 });
+		await expect.poll(() => page.locator("dd", { hasText: /^2 of/ }).count(), { timeout: 20_000 }).toBe(1);
+		await page.locator("h1 .badge", { hasText: "FAILED" }).waitFor({ timeout: 20_000 });
 	});
 
 	it("shows statistics cards and a chart whose totals match the API", { timeout: 60_000 }, async () => {
 		await page.goto(`${base}/ui/#/stats`);
-		await page.locator("svg.chart rect.bar").first().waitFor({ timeout: 10_000 });
+		await page.locator("svg.chart rect.bar").first().waitFor({ timeout: 20_000 });
 		await vi.waitFor(
 			async () => {
 				const { body: stats } = await call<Record<string, number>>("GET", "/v1/tasks/stats?hours_ago=1");
@@ -211,12 +211,12 @@ describe("dashboard", () => {
 		await create({ task_name: "report.build", execution: "pull", namespace });
 		await page.goto(`${base}/ui/#/namespaces`);
 		const line = page.locator(`tr[data-namespace="${namespace}"]`);
-		await line.waitFor({ timeout: 10_000 });
+		await line.waitFor({ timeout: 20_000 });
 		await line.getByRole("button", { name: "Pause" }).click();
-		await line.getByText("PAUSED").waitFor({ timeout: 5_000 });
+		await line.getByText("PAUSED").waitFor({ timeout: 15_000 });
 		await screenshots(page, "namespaces");
 		await line.getByRole("button", { name: "Resume" }).click();
-		await line.getByText("ACTIVE").waitFor({ timeout: 5_000 });
+		await line.getByText("ACTIVE").waitFor({ timeout: 15_000 });
 	});
 
 	it("lists task types", { timeout: 30_000 }, async () => {
@@ -238,7 +238,7 @@ describe("dashboard", () => {
 				await page.goto(`${base}/ui/#/webhooks`);
 				await page.locator("tr", { hasText: url }).getByRole("button", { name: "Show" }).click();
 				const delivery = page.locator("tr[data-delivery-id]", { hasText: "task.completed" });
-				await delivery.getByText("delivered").waitFor({ timeout: 10_000 });
+				await delivery.getByText("delivered").waitFor({ timeout: 20_000 });
 				await delivery.getByRole("button", { name: "Redeliver" }).click();
 				await page.getByText("Redelivery queued.").waitFor();
 			} else {
