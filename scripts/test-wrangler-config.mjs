@@ -10,7 +10,7 @@ export function isolatedWranglerConfig(root) {
 	const dir = path.join(root, "node_modules", ".cache", "taskplane-test-config");
 	mkdirSync(dir, { recursive: true });
 	const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8").replace(
-		/^(main|migrations_dir) = "(.*)"$/gm,
+		/^(main|migrations_dir|directory) = "(.*)"$/gm,
 		(_, key, value) => `${key} = ${JSON.stringify(path.join(root, value))}`,
 	);
 	const file = path.join(dir, "wrangler.toml");

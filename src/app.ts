@@ -25,6 +25,7 @@ import { registerWebhookRoutes } from "./api/webhooks";
 import { registerWorkerRoutes } from "./api/workers";
 import { ApiError, type ErrorCode, fieldErrorsOf, problemOf } from "./errors";
 import { isPlatformUnavailable } from "./platform/object-calls";
+import { registerDashboard } from "./ui";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -82,6 +83,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 	registerWebhookRoutes(app);
 	registerDocs(app);
 	registerUsage(app);
+	registerDashboard(app);
 
 	app.notFound((c) => {
 		const allow = allowedMethods(app.routes, new URL(c.req.url).pathname);

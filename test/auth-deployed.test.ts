@@ -40,25 +40,46 @@ describe("outside development", () => {
 });
 
 describe("browser protections", () => {
-	it("serves /docs with a CSP allowing exactly the Swagger UI assets and its own inline script", async () => {
+	it("serves /docs with a CSP allowing this origin's Swagger UI and its own inline script, nothing from elsewhere", async () => {
 		const res = await sendDeployed("/docs");
 		expect(res.status).toBe(200);
 		const html = await res.text();
 		const csp = res.headers.get("content-security-policy") ?? "";
 		const nonce = /<script nonce="([^"]+)">/.exec(html)?.[1];
 		expect(nonce).toBeTruthy();
-		expect(csp).toContain(`script-src 'nonce-${nonce}' https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui-bundle.js;`);
-		expect(csp).toContain("style-src https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0/swagger-ui.css;");
+		expect(csp).toContain(`script-src 'nonce-${nonce}' 'self';`);
+		expect(csp).toContain("style-src 'self';");
 		expect(csp).toContain("default-src 'none'");
 		expect(csp).toContain("frame-ancestors 'none'");
-		for (const src of html.matchAll(/(?:src|href)="([^"]+)"/g)) {
-			expect(csp).toContain(src[1]);
+		const files = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "").filter((f) => !f.startsWith("data:"));
+		expect(files).toEqual(["/vendor/swagger-ui/swagger-ui.css", "/vendor/swagger-ui/swagger-ui-bundle.js"]);
+		for (const file of files) {
+			const asset = await sendDeployed(file);
+			expect(asset.status).toBe(200);
+			expect((await asset.text()).length).toBeGreaterThan(1000);
 		}
 		expect(res.headers.get("x-content-type-options")).toBe("nosniff");
 		expect(res.headers.get("x-frame-options")).toBe("DENY");
 		expect(res.headers.get("referrer-policy")).toBe("no-referrer");
 		// A fresh nonce per response.
 		expect(await (await sendDeployed("/docs")).text()).not.toContain(`nonce="${nonce}"`);
+	});
+
+	it("serves the dashboard from / with a strict CSP and no key", async () => {
+		const root = await sendDeployed("/");
+		expect(root.status).toBe(302);
+		expect(root.headers.get("location")).toBe("/ui/");
+		const page = await sendDeployed("/ui/");
+		expect(page.status).toBe(200);
+		expect(await page.text()).toContain('<script type="module" src="/ui/app.js"></script>');
+		const csp = page.headers.get("content-security-policy") ?? "";
+		expect(csp).toContain("script-src 'self';");
+		expect(csp).not.toContain("unsafe");
+		expect(page.headers.get("x-frame-options")).toBe("DENY");
+		expect((await sendDeployed("/ui/app.js")).headers.get("content-type")).toContain("javascript");
+		const missing = await sendDeployed("/ui/no-such-file.js");
+		expect(missing.status).toBe(404);
+		expect(missing.headers.get("content-type")).toContain("application/problem+json");
 	});
 
 	it("sends security headers on API answers and errors too", async () => {

@@ -54,11 +54,18 @@ describe("layering", () => {
 	});
 
 	it("services, task, dispatch, history and cache never import routes; below services, nothing imports services", () => {
-		const belowApi = (path: string) => !under("src/api")(path) && path !== "src/app.ts" && path !== "src/index.ts";
+		// src/ui serves the dashboard's pages beside the routes (it registers them on the app).
+		const belowApi = (path: string) =>
+			!under("src/api")(path) && !under("src/ui")(path) && path !== "src/app.ts" && path !== "src/index.ts";
 		expect(offenders(belowApi, under("src/api"))).toEqual([]);
 		const belowServices = (path: string) =>
 			["src/task", "src/dispatch", "src/history", "src/cache", "src/contract"].some((d) => under(d)(path));
 		expect(offenders(belowServices, under("src/services"))).toEqual([]);
+	});
+
+	it("ui/ serves files only: it reaches no service, object or database (the pages call the public API)", () => {
+		const allowed = (target: string) => target === "hono" || target === "src/api/openapi" || target === "src/errors";
+		expect(offenders(under("src/ui"), (target) => !allowed(target))).toEqual([]);
 	});
 
 	it("contract/ is plain zod: no hono, drizzle or platform imports", () => {

@@ -5,8 +5,8 @@
  */
 import { createApp } from "../src/app";
 
-/** Routes that hold no tenant's data: liveness, the API description, local cost counters. */
-export const UNTENANTED_ROUTES = new Set(["/health", "/docs", "/openapi.json", "/__usage"]);
+/** Routes that hold no tenant's data: liveness, the API description, local cost counters, the dashboard's files. */
+export const UNTENANTED_ROUTES = new Set(["/health", "/docs", "/openapi.json", "/__usage", "/", "/ui", "/ui/*", "/vendor/*"]);
 
 export interface RouteEntry {
 	method: string;

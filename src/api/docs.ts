@@ -1,7 +1,7 @@
 import type { App } from "./openapi";
 
-/** Pinned, so the CSP below names exactly the two files the page loads. */
-const SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.35.0";
+/** Swagger UI from the Worker's own assets (scripts/copy-vendor.mjs copies it there), so /docs works offline. */
+const SWAGGER_UI = "/vendor/swagger-ui";
 
 function docsPage(nonce: string): string {
 	return `<!doctype html>
@@ -10,11 +10,12 @@ function docsPage(nonce: string): string {
 <meta charset="utf-8" />
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>taskplane API</title>
-<link rel="stylesheet" href="${SWAGGER_UI}/swagger-ui.css" crossorigin="anonymous" />
+<link rel="icon" href="data:," />
+<link rel="stylesheet" href="${SWAGGER_UI}/swagger-ui.css" />
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="${SWAGGER_UI}/swagger-ui-bundle.js" crossorigin="anonymous"></script>
+<script src="${SWAGGER_UI}/swagger-ui-bundle.js"></script>
 <script nonce="${nonce}">
 window.onload = () => {
 	window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", validatorUrl: null });
@@ -26,13 +27,13 @@ window.onload = () => {
 
 /**
  * The page's own CSP (the app-wide one in security.ts keeps a header a page set): the Swagger
- * UI script and stylesheet from the CDN, the inline bootstrap by nonce, the spec from here.
+ * UI script and stylesheet from this origin, the inline bootstrap by nonce, nothing from elsewhere.
  */
 function docsPolicy(nonce: string): string {
 	return [
 		"default-src 'none'",
-		`script-src 'nonce-${nonce}' ${SWAGGER_UI}/swagger-ui-bundle.js`,
-		`style-src ${SWAGGER_UI}/swagger-ui.css`,
+		`script-src 'nonce-${nonce}' 'self'`,
+		"style-src 'self'",
 		"img-src 'self' data:",
 		"connect-src 'self'",
 		"base-uri 'none'",

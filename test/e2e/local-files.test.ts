@@ -4,7 +4,7 @@
  * is stopped by its pid.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,6 +22,8 @@ describe("the vitest suite's bindings", () => {
 	it("come from wrangler.toml, not from a .dev.vars or .env beside it", () => {
 		const root = mkdtempSync(path.join(scratch, "repo-"));
 		copyFileSync(path.join(ROOT, "wrangler.toml"), path.join(root, "wrangler.toml"));
+		// wrangler refuses a config whose [assets] directory is missing.
+		mkdirSync(path.join(root, "public"));
 		writeFileSync(path.join(root, ".dev.vars"), "FROM_DEV_VARS=1\n");
 		// The failure this guards against: wrangler reads the file beside the config.
 		expect(bindingNames(path.join(root, "wrangler.toml"))).toContain("FROM_DEV_VARS");

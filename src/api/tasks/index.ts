@@ -14,6 +14,7 @@ import { registerReportStart } from "./report-start";
 import { registerRetryTask } from "./retry";
 import { registerTaskStats } from "./stats";
 import { registerTaskStream } from "./stream";
+import { registerTaskThroughput } from "./throughput";
 
 export function registerTaskRoutes(app: App) {
 	registerCreateTask(app);
@@ -21,6 +22,7 @@ export function registerTaskRoutes(app: App) {
 	registerListTasks(app);
 	registerListTasksPost(app);
 	registerTaskStats(app);
+	registerTaskThroughput(app);
 	registerGetTask(app);
 	registerCancelTask(app);
 	registerRetryTask(app);

@@ -1,0 +1,124 @@
+// Webhook subscriptions (GET /v1/webhooks) and a subscription's delivery log
+// (GET /v1/webhooks/{id}/deliveries, paged by cursor; redeliver). A server without webhooks
+// answers 404: the page says so instead of showing a broken view.
+import { api, query } from "./api.js";
+import { ago, h, notice, table } from "./dom.js";
+
+const UNAVAILABLE = "Webhooks are not available on this server yet.";
+const DELIVERY_SYMBOLS = { pending: "…", delivered: "✓", failed: "✕", dead_letter: "⊘" };
+
+const text = (value) =>
+	value === null || value === undefined || value === "" ? "—" : Array.isArray(value) ? value.join(", ") : String(value);
+const cell = (label, value) => h("td", { "data-label": label }, value);
+
+function failure(error) {
+	return error.status === 404 ? notice(UNAVAILABLE, "empty") : notice(error.message, "error");
+}
+
+function state(webhook) {
+	if (!webhook.enabled) {
+		return h("span", { class: "badge st-failed", text: `✕ disabled${webhook.disabled_reason ? `: ${webhook.disabled_reason}` : ""}` });
+	}
+	if (webhook.failing_since) {
+		return h("span", {
+			class: "badge st-completed_with_errors",
+			text: `⚠ failing since ${new Date(webhook.failing_since).toLocaleString()}`,
+		});
+	}
+	return h("span", { class: "badge st-completed", text: "✓ active" });
+}
+
+function deliveryRow(webhook, delivery, outcome, reload) {
+	const redeliver = async () => {
+		try {
+			await api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries/${encodeURIComponent(delivery.id)}/redeliver`, {
+				method: "POST",
+			});
+			outcome.replaceChildren(notice("Redelivery queued.", "ok"));
+		} catch (error) {
+			outcome.replaceChildren(notice(`Redeliver refused — ${error.message}`, "error"));
+		}
+		reload();
+	};
+	return h(
+		"tr",
+		{ "data-delivery-id": delivery.id },
+		cell("Event", delivery.event_type),
+		cell(
+			"Status",
+			h("span", { class: `badge dl-${delivery.status}`, text: `${DELIVERY_SYMBOLS[delivery.status] ?? ""} ${delivery.status}` }),
+		),
+		cell("Attempts", text(delivery.attempts)),
+		cell("Response", delivery.response_status ? `${delivery.response_status} in ${delivery.response_ms} ms` : text(delivery.last_error)),
+		cell("Last try", ago(delivery.last_attempt_at)),
+		cell("Next try", ago(delivery.next_attempt_at)),
+		cell("Task", delivery.task_id ? h("a", { href: `#/tasks/${encodeURIComponent(delivery.task_id)}`, text: delivery.task_id }) : "—"),
+		cell("Action", h("button", { type: "button", onclick: redeliver, text: "Redeliver" })),
+	);
+}
+
+function showDeliveries(webhook, box, cursor = null) {
+	const outcome = h("div", { "aria-live": "polite" });
+	const reload = () => showDeliveries(webhook, box, cursor);
+	api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries${query({ limit: 25, cursor })}`).then(
+		(page) => {
+			box.replaceChildren(
+				h("h2", { text: `Deliveries to ${webhook.url}` }),
+				outcome,
+				page.deliveries.length === 0
+					? notice("No deliveries yet.", "empty")
+					: table(
+							"Deliveries",
+							["Event", "Status", "Attempts", "Response", "Last try", "Next try", "Task", "Action"],
+							page.deliveries.map((d) => deliveryRow(webhook, d, outcome, reload)),
+						),
+				// replaceChildren, unlike h(), would print a null.
+				...(page.next_cursor
+					? [h("button", { type: "button", onclick: () => showDeliveries(webhook, box, page.next_cursor), text: "Older →" })]
+					: []),
+			);
+		},
+		(error) => box.replaceChildren(failure(error)),
+	);
+}
+
+export function renderWebhooks(main) {
+	const body = h("div", {}, notice("Loading…"));
+	const detail = h("section", { class: "card" });
+	detail.hidden = true;
+	main.append(h("h1", { text: "Webhooks" }), body, detail);
+	api("/v1/webhooks").then(
+		({ webhooks }) => {
+			const open = (webhook) => () => {
+				detail.hidden = false;
+				detail.replaceChildren(notice("Loading deliveries…"));
+				showDeliveries(webhook, detail);
+			};
+			body.replaceChildren(
+				webhooks.length === 0
+					? notice("No webhook subscriptions yet: create one with POST /v1/webhooks (see /docs).", "empty")
+					: table(
+							"Webhook subscriptions",
+							["URL", "Events", "Filters", "State", "Created", "Deliveries"],
+							webhooks.map((w) =>
+								h(
+									"tr",
+									{ "data-webhook-id": w.id },
+									cell("URL", h("code", { text: w.url })),
+									cell("Events", text(w.events)),
+									cell(
+										"Filters",
+										[w.namespace && `namespace ${w.namespace}`, w.task_type && `type ${w.task_type}`].filter(Boolean).join(", ") ||
+											"all tasks",
+									),
+									cell("State", state(w)),
+									cell("Created", ago(w.created_at)),
+									cell("Deliveries", h("button", { type: "button", onclick: open(w), text: "Show" })),
+								),
+							),
+						),
+			);
+		},
+		(error) => body.replaceChildren(failure(error)),
+	);
+}
