@@ -28,17 +28,17 @@ function state(webhook) {
 	return h("span", { class: "badge st-completed", text: "✓ active" });
 }
 
-function deliveryRow(webhook, delivery, outcome, reload) {
+function deliveryRow(webhook, delivery, reload) {
+	// The reload redraws the log, so the outcome goes with it rather than into the old one.
 	const redeliver = async () => {
 		try {
 			await api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries/${encodeURIComponent(delivery.id)}/redeliver`, {
 				method: "POST",
 			});
-			outcome.replaceChildren(notice("Redelivery queued.", "ok"));
+			reload(notice("Redelivery queued.", "ok"));
 		} catch (error) {
-			outcome.replaceChildren(notice(`Redeliver refused — ${error.message}`, "error"));
+			reload(notice(`Redeliver refused — ${error.message}`, "error"));
 		}
-		reload();
 	};
 	return h(
 		"tr",
@@ -57,9 +57,10 @@ function deliveryRow(webhook, delivery, outcome, reload) {
 	);
 }
 
-function showDeliveries(webhook, box, cursor = null) {
+function showDeliveries(webhook, box, cursor = null, message = null) {
 	const outcome = h("div", { "aria-live": "polite" });
-	const reload = () => showDeliveries(webhook, box, cursor);
+	if (message) outcome.replaceChildren(message);
+	const reload = (next) => showDeliveries(webhook, box, cursor, next);
 	api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries${query({ limit: 25, cursor })}`).then(
 		(page) => {
 			box.replaceChildren(
@@ -70,7 +71,7 @@ function showDeliveries(webhook, box, cursor = null) {
 					: table(
 							"Deliveries",
 							["Event", "Status", "Attempts", "Response", "Last try", "Next try", "Task", "Action"],
-							page.deliveries.map((d) => deliveryRow(webhook, d, outcome, reload)),
+							page.deliveries.map((d) => deliveryRow(webhook, d, reload)),
 						),
 				// replaceChildren, unlike h(), would print a null.
 				...(page.next_cursor
