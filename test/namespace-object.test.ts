@@ -71,12 +71,14 @@ describe("priority under a concurrency limit", () => {
 		expect(await stub.offer(offerOf(holder as Task, name))).toEqual({ granted: true });
 		for (const [i, task] of bulk.entries()) {
 			const answer = await stub.offer(offerOf(task, name, 0));
-			expect(answer).toMatchObject({ granted: false, waiting: { reason: "concurrency", position: i + 1 } });
+			expect(answer).toMatchObject({ granted: false, waiting: { reason: "concurrency" } });
+			expect(await stub.waiting(task.task_id)).toMatchObject({ reason: "concurrency", position: i + 1 });
 		}
 		for (const [i, task] of urgent.entries()) {
 			const answer = await stub.offer(offerOf(task, name, 9));
+			expect(answer).toMatchObject({ granted: false });
 			// Urgent tasks queue ahead of every bulk one, among themselves in creation order.
-			expect(answer).toMatchObject({ granted: false, waiting: { position: i + 1 } });
+			expect(await stub.waiting(task.task_id)).toMatchObject({ position: i + 1 });
 		}
 		const order: string[] = [];
 		let current = holder as Task;
