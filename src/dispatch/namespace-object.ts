@@ -62,12 +62,25 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		this.history = new GroupCommit((snapshots) => this.writeHistory(snapshots));
 	}
 
+	/**
+	 * The turn is decided first (synchronously, see the class comment); the answer then waits for
+	 * the group commit of the offer's snapshot, so the task need not send the same state to
+	 * history again (under load, that second write was a request and a D1 update per task).
+	 */
 	async offer(offer: Offer): Promise<OfferAnswer> {
 		count("do_requests");
+		const written = this.history.add(offer.snapshot).then(
+			() => true,
+			// A failed write is the task's to repeat (its history delivery stays owed).
+			() => false,
+		);
+		const answer = await this.decide(offer);
+		return { ...answer, recorded: await written };
+	}
+
+	private async decide(offer: Offer): Promise<OfferAnswer> {
 		const now = this.now();
 		const config = this.identify(offer.tenant, offer.namespace);
-		// The answer does not wait for D1: a failed write is the task's to repeat with a later version.
-		this.history.add(offer.snapshot).catch(() => undefined);
 		if (offer.execution === "pull") {
 			return this.offerClaimable(offer, config, now);
 		}
