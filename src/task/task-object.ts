@@ -518,7 +518,12 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		// An alarm armed for a moment already past has not fired yet: it serves a deadline due now
 		// as well as a new write would.
 		const dueNow = armed !== null && next !== null && armed <= now && next <= now;
-		const keep = dueNow || (atCommit && armed !== null && next !== null && armed >= now && armed <= Math.min(next, now + SAFETY_MS));
+		// With nothing left to wait for (a PENDING task in the ready set, its offer answered), an
+		// alarm still armed is left to fire once and find nothing: an invocation costs less than
+		// the row written to delete it.
+		const idle = next === null && armed !== null;
+		const keep =
+			dueNow || idle || (atCommit && armed !== null && next !== null && armed >= now && armed <= Math.min(next, now + SAFETY_MS));
 		if (next !== armed && !keep) {
 			this.armedAt = next;
 			this.storage.armAlarm(next);
