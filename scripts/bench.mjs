@@ -11,7 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { runDispatch } from "./bench/dispatch.mjs";
 import { idleCreateMs, readAll, runLifecycle } from "./bench/lifecycle.mjs";
-import { probeCeiling, writeProbeConfig } from "./bench/probe.mjs";
+import { probeCeiling, probeIdleMs, writeProbeConfig } from "./bench/probe.mjs";
 import { runPull } from "./bench/pull.mjs";
 import { runPush } from "./bench/push.mjs";
 import { QUERIES, seedTo, servedQueries, timeQueries } from "./bench/queries.mjs";
@@ -93,7 +93,7 @@ async function main() {
 	applyMigrations(STATE, logFd);
 	closeSync(logFd);
 	log(`wrangler dev on a fresh state in ${path.relative(process.cwd(), STATE)}; ${tasks} tasks at concurrency ${concurrency}`);
-	const { lifecycle, dispatch, pull, push, webhooks, ceiling, served } = await withServer(async (url, serverPort) => {
+	const { lifecycle, dispatch, pull, push, webhooks, ceiling, idleProbe, served } = await withServer(async (url, serverPort) => {
 		const measured = await runLifecycle({ url, tasks, concurrency, eventsSample, log });
 		return {
 			lifecycle: { ...measured, idle_create_ms: await idleCreateMs(url, 100, log) },
@@ -103,6 +103,7 @@ async function main() {
 			webhooks: await runWebhooks({ url, tasks: webhookTasks, concurrency, lifecyclePerTask: measured.per_task, log }),
 			// Last, so its objects' alarms and storage do not weigh on the phases above.
 			ceiling: await probeCeiling(url, probeObjects, concurrency),
+			idleProbe: await probeIdleMs(url, 100),
 			served: await servedQueries(url),
 		};
 	});
@@ -110,6 +111,8 @@ async function main() {
 	const runtime = {
 		ceiling_objects_per_s: ceiling,
 		completed_fraction_of_ceiling: Math.round((lifecycle.completed_per_s / ceiling) * 1000) / 1000,
+		// One new object created and written, one at a time: the floor under an idle create.
+		idle_object_ms: idleProbe,
 		bullmq_jobs_per_s: BULLMQ_JOBS_PER_S,
 	};
 

@@ -93,6 +93,36 @@ describe("the flusher", () => {
 		expect(target.outbox.deliveries).toEqual([]);
 	});
 
+	it("takes an offer D1 has recorded as that version's history, before the grant's own state is owed", async () => {
+		spyOnDispatcher("offer").mockResolvedValue({ granted: true, recorded: true });
+		const target = { record: record("PENDING", 1), outbox: emptyOutbox() };
+		owe(target.outbox, "offer", 1, NOW);
+		oweHistory(target.outbox, target.record, NOW);
+		// The grant commits the next state, as the object does: its history waits its own full delay.
+		const granted = vi.fn(() => {
+			target.record = { ...target.record, status: "QUEUED", version: 2 };
+			oweHistory(target.outbox, target.record, NOW + 1_000);
+		});
+		await flushOutbox(env, target, NOW, granted);
+		expect(granted).toHaveBeenCalledWith(1);
+		expect(target.outbox.history_version).toBe(1);
+		expect(target.outbox.deliveries).toEqual([
+			{ kind: "history", key: "history", version: 2, tries: 0, retry_at: NOW + 1_000 + HISTORY_DELAY_MS },
+		]);
+	});
+
+	it("still owes the history of an offer D1 could not record", async () => {
+		spyOnDispatcher("offer").mockResolvedValue({ granted: false, waiting: { reason: "concurrency", since: "" }, recorded: false });
+		const target = { record: record("PENDING", 1), outbox: emptyOutbox() };
+		owe(target.outbox, "offer", 1, NOW);
+		oweHistory(target.outbox, target.record, NOW);
+		await flushOutbox(env, target, NOW, vi.fn());
+		expect(target.outbox).toEqual({
+			deliveries: [{ kind: "history", key: "history", version: 1, tries: 0, retry_at: NOW + HISTORY_DELAY_MS }],
+			history_version: 0,
+		});
+	});
+
 	it("lets a pending release carry history instead of writing it alone", async () => {
 		const release = spyOnDispatcher("release").mockResolvedValue();
 		const recorded = spyOnDispatcher("record").mockResolvedValue();

@@ -58,8 +58,7 @@ function deliveryRow(webhook, delivery, reload) {
 }
 
 function showDeliveries(webhook, box, cursor = null, message = null) {
-	const outcome = h("div", { "aria-live": "polite" });
-	if (message) outcome.replaceChildren(message);
+	const outcome = h("div", { "aria-live": "polite" }, message);
 	const reload = (next) => showDeliveries(webhook, box, cursor, next);
 	api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries${query({ limit: 25, cursor })}`).then(
 		(page) => {

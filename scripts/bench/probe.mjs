@@ -4,7 +4,7 @@
 // from a config generated here, so wrangler.toml stays as deployed.
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fetchJson, pool } from "./measure.mjs";
+import { fetchJson, pool, summary } from "./measure.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 
@@ -38,4 +38,21 @@ export async function probeCeiling(url, count, concurrency) {
 		}
 	});
 	return Math.round((count / ((performance.now() - started) / 1000)) * 10) / 10;
+}
+
+/**
+ * The same probe one at a time: the latency of creating and writing one new object when nothing
+ * else runs, beside which taskplane's idle create (one new object, one write) is read.
+ */
+export async function probeIdleMs(url, count) {
+	const times = [];
+	for (let i = 0; i < count; i++) {
+		const sent = performance.now();
+		const { status } = await fetchJson(`${url}/__probe`, { method: "POST" });
+		if (status !== 200) {
+			throw new Error(`POST /__probe answered ${status}`);
+		}
+		times.push(performance.now() - sent);
+	}
+	return summary(times);
 }

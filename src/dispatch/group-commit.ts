@@ -7,17 +7,19 @@
  * The window: flushes are rate-limited by a token bucket, one per WINDOW_MS in the long run with
  * a burst of FLUSH_BURST. While the namespace is quiet a snapshot goes at once (a lone task waits
  * one D1 round trip, as it would alone); under load a flush goes every WINDOW_MS, or as soon as
- * MAX_BUFFERED snapshots wait. The window is short because a release's answer waits for it and
- * the queue consumer waits for the release (a task's end report flushes its outbox): a 400 ms
- * window batched more but held every consumer batch that long (under load the local queue then
- * fell behind; that this was the cause is likely, not proven). 100 ms keeps a list within a
- * fraction of a second of the task and still writes several snapshots per round trip under load.
+ * MAX_BUFFERED snapshots wait, so the window widens from nothing to WINDOW_MS with the load.
+ * WINDOW_MS is what D1 round trips per task come down to under load (each task brings about
+ * two snapshots, its offer's and its release's, so at R tasks/s a window W costs 1000 / (W · R)
+ * round trips per task: 500 ms keeps it under 0.05 from 40 tasks/s), and a list still shows a
+ * new task within a second. A release's answer waits for its flush; a builtin run's end waits
+ * for it from its own alarm, so no queue consumer is held by it (an http attempt's consumer is,
+ * for up to one window).
  */
 import { type Bucket, take } from "../auth/token-bucket";
 import type { HistorySnapshot } from "./protocol";
 
-export const MAX_BUFFERED = 100;
-export const WINDOW_MS = 100;
+export const MAX_BUFFERED = 400;
+export const WINDOW_MS = 500;
 export const FLUSH_BURST = 4;
 const FLUSHES = { perSecond: 1000 / WINDOW_MS, burst: FLUSH_BURST };
 

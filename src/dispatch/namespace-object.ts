@@ -65,13 +65,26 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		this.history = new GroupCommit((snapshots) => this.writeHistory(snapshots));
 	}
 
+	/**
+	 * The turn is decided first (synchronously, see the class comment); the answer then waits for
+	 * the group commit of the offer's snapshot, so the task need not send the same state to
+	 * history again (under load, that second write was a request and a D1 update per task).
+	 */
 	async offer(offer: Offer): Promise<OfferAnswer> {
 		count("do_requests");
+		const written = this.history.add(offer.snapshot).then(
+			() => true,
+			// A failed write is the task's to repeat (its history delivery stays owed).
+			() => false,
+		);
+		const answer = await this.decide(offer);
+		return { ...answer, recorded: await written };
+	}
+
+	private async decide(offer: Offer): Promise<OfferAnswer> {
 		await this.loadRegistry(offer.tenant);
 		const now = this.now();
 		const config = this.identify(offer.tenant, offer.namespace);
-		// The answer does not wait for D1: a failed write is the task's to repeat with a later version.
-		this.history.add(offer.snapshot).catch(() => undefined);
 		if (offer.execution === "pull") {
 			return this.offerClaimable(offer, config, now);
 		}
@@ -85,7 +98,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		}
 		const waiting = this.storage.readyTask(offer.task_id);
 		if (waiting && waiting.attempt >= offer.attempt) {
-			return { granted: false, waiting: this.waitingOf(waiting, config, now) };
+			return { granted: false, waiting: this.waitingOf(waiting, config, now, false) };
 		}
 		const task: ReadyTask = {
 			task_id: offer.task_id,
@@ -110,7 +123,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		if (await this.grantNext(task.task_id)) {
 			return { granted: true };
 		}
-		return { granted: false, waiting: this.waitingOf(task, config, this.now()) };
+		return { granted: false, waiting: this.waitingOf(task, config, this.now(), false) };
 	}
 
 	async release(release: Release): Promise<void> {
@@ -280,7 +293,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 			this.workers.wake();
 		}
 		// A claimed attempt's offer repeated (its outbox retried) is not granted either: the claim was its turn.
-		return { granted: false, waiting: task ? this.waitingOf(task, config, now) : { reason: "worker", since: iso(now) } };
+		return { granted: false, waiting: task ? this.waitingOf(task, config, now, false) : { reason: "worker", since: iso(now) } };
 	}
 
 	/**
@@ -402,20 +415,25 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		return accepted ? false : this.storage.freeSlot(task.task_id, task.attempt);
 	}
 
-	/** Why a ready task (or a claimable one: then `worker` once nothing else holds it) waits. */
-	private waitingOf(task: ReadyTask | ClaimableTask, config: NamespaceConfig, now: number): Waiting {
+	/**
+	 * Why a ready task (or a claimable one: then `worker` once nothing else holds it) waits.
+	 * `withPosition`: the place in line is a count of the tasks ahead (rows read in proportion to
+	 * the line), so only a reader asking why gets it; an offer's answer, which the task does not
+	 * keep, goes without (under load that count was most of the dispatcher's work).
+	 */
+	private waitingOf(task: ReadyTask | ClaimableTask, config: NamespaceConfig, now: number, withPosition = true): Waiting {
 		const claimable = "task_name" in task;
-		const position = claimable ? this.storage.claimPosition(task) : this.storage.position(task);
+		const place = withPosition ? { position: claimable ? this.storage.claimPosition(task) : this.storage.position(task) } : {};
 		if (config.paused) {
-			return { reason: "paused", since: iso(Math.max(task.offered_at, config.paused_since ?? 0)), position };
+			return { reason: "paused", since: iso(Math.max(task.offered_at, config.paused_since ?? 0)), ...place };
 		}
 		if (this.storage.running() >= config.max_concurrency) {
-			return { reason: "concurrency", since: iso(task.offered_at), position };
+			return { reason: "concurrency", since: iso(task.offered_at), ...place };
 		}
 		if (!this.buckets.has(rateLimitOf(config, task.task_type, this.registry), task.task_type, now)) {
-			return { reason: "rate_limit", since: iso(task.offered_at), position };
+			return { reason: "rate_limit", since: iso(task.offered_at), ...place };
 		}
-		return { reason: claimable ? "worker" : "dispatching", since: iso(task.offered_at), position };
+		return { reason: claimable ? "worker" : "dispatching", since: iso(task.offered_at), ...place };
 	}
 
 	/**

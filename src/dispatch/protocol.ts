@@ -46,11 +46,17 @@ export interface Offer {
 	 * turn: it waits in the ready set until a worker's claim takes it (`claimAttempt`).
 	 */
 	execution?: ExecutionMode;
-	/** Handed on to history with the next group commit; the offer's answer does not wait for D1. */
+	/** Handed on to history with the next group commit; the answer says whether D1 has it. */
 	snapshot: HistorySnapshot;
 }
 
-export type OfferAnswer = { granted: true } | { granted: false; waiting: Waiting };
+/**
+ * `recorded`: D1 holds the offer's snapshot (or a later one), so the task owes history nothing
+ * up to that version. False when the group commit failed: the task's own history delivery
+ * then writes it later. The answer waits for the group commit (at once while the namespace is
+ * quiet, at most one window under load); the slot or the place in line is taken before.
+ */
+export type OfferAnswer = ({ granted: true } | { granted: false; waiting: Waiting }) & { recorded?: boolean };
 
 /** The attempt no longer waits for or holds a turn: it ended, is backing off before a retry, or was cancelled. */
 export interface Release {
@@ -62,7 +68,10 @@ export interface Release {
 
 /** What a TaskObject calls on its namespace's dispatcher. */
 export interface Dispatcher {
-	/** Granted at once when a slot and a token are free; otherwise the task joins the ready set and is granted later. */
+	/**
+	 * Granted at once when a slot and a token are free; otherwise the task joins the ready set and
+	 * is granted later. Resolves once D1 holds the offer's snapshot (or the write failed).
+	 */
 	offer(offer: Offer): Promise<OfferAnswer>;
 	/** Frees the attempt's slot (or its place in the ready set); resolves once D1 holds the snapshot. */
 	release(release: Release): Promise<void>;

@@ -6,7 +6,7 @@
  * overtook before it was flushed is not seen, and not counted.
  */
 import { eq, type SQL, sql } from "drizzle-orm";
-import { COMPLETED_STATUSES, isCompleted, isTerminal, type Task } from "../task/task";
+import { COMPLETED_STATUSES, TERMINAL_STATUSES } from "../task/task";
 import type { HistoryDb } from "./db";
 import { METRICS_BUCKETS, taskCounters, tasks } from "./schema";
 
@@ -32,35 +32,38 @@ function upsert(db: HistoryDb, select: SQL) {
 }
 
 /**
- * The counter statement for a snapshot write, to run in its batch BEFORE the upsert (it reads
- * the row as it was): `created` when history has no row yet; the terminal status and duration
- * when the write is newer than the stored row and that row is not already this status of this
- * attempt. A repeated or late flush counts nothing; writes nothing when nothing counts.
+ * The counter statement for a chunk of snapshot writes (`incoming`: one row per task with the
+ * columns of `tasks`, as the rollup takes it), to run in its batch BEFORE the upsert (it reads
+ * the rows as they were). Per task: `created` when history has no row yet; the terminal status
+ * and duration when the write is newer than the stored row and that row is not already this
+ * status of this attempt. A repeated or late flush counts nothing. One statement per chunk,
+ * summed per (tenant, type): a batch of many tasks writes one counter row per type, not one
+ * or two per task (D1 rows are billed, and D1 has one writer).
  */
-export function counterSnapshotWrites(db: HistoryDb, tenant: string, task: Task) {
-	const stored = sql`SELECT 1 FROM ${tasks} o WHERE o.task_id = ${task.task_id}`;
-	const counted = isTerminal(task.status)
-		? sql`NOT EXISTS (${stored} AND (o.version >= ${task.version} OR (o.status = ${task.status} AND o.attempt = ${task.attempt})))`
-		: sql`0`;
-	const d = task.duration_seconds;
-	const when = (flag: boolean) => (flag ? sql`c.counted` : sql`0`);
+export function counterSnapshotWrites(db: HistoryDb, incoming: SQL) {
+	const stored = sql`SELECT 1 FROM ${tasks} o WHERE o.task_id = i.task_id`;
+	const terminal = sql.raw(`(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`);
+	const completed = sql.raw(`(${COMPLETED_STATUSES.map((s) => `'${s}'`).join(", ")})`);
+	const timed = sql`c.counted AND c.d IS NOT NULL`;
 	const values = [
-		sql`c.fresh`,
-		when(isCompleted(task.status)),
-		when(task.status === "FAILED"),
-		when(task.status === "CANCELED"),
-		when(d !== null),
-		d === null ? sql`0` : sql`c.counted * ${d}`,
-		...METRICS_BUCKETS.map((le) => when(d !== null && d <= le)),
+		sql`sum(c.fresh)`,
+		sql`sum(c.counted AND c.status IN ${completed})`,
+		sql`sum(c.counted AND c.status = 'FAILED')`,
+		sql`sum(c.counted AND c.status = 'CANCELED')`,
+		sql`sum(${timed})`,
+		sql`total(CASE WHEN ${timed} THEN c.d ELSE 0 END)`,
+		...METRICS_BUCKETS.map((le) => sql`sum(${timed} AND c.d <= ${sql.raw(String(le))})`),
 	];
+	const rows = sql`SELECT i.tenant_id, i.task_type, i.status, i.duration_seconds AS d,
+		NOT EXISTS (${stored}) AS fresh,
+		(i.status IN ${terminal} AND NOT EXISTS (${stored} AND (o.version >= i.version OR (o.status = i.status AND o.attempt = i.attempt)))) AS counted
+		FROM ${incoming} AS i`;
 	// The WHERE is required: without it SQLite would parse ON CONFLICT as a join constraint.
-	return [
-		upsert(
-			db,
-			sql`SELECT ${tenant}, ${task.task_type}, ${sql.join(values, sql`, `)}
-				FROM (SELECT NOT EXISTS (${stored}) AS fresh, ${counted} AS counted) AS c WHERE c.fresh OR c.counted`,
-		),
-	] as const;
+	return upsert(
+		db,
+		sql`SELECT c.tenant_id, c.task_type, ${sql.join(values, sql`, `)}
+			FROM (${rows}) AS c WHERE 1 = 1 GROUP BY c.tenant_id, c.task_type HAVING sum(c.fresh) + sum(c.counted) > 0`,
+	);
 }
 
 /**

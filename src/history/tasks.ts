@@ -87,9 +87,9 @@ export async function saveTaskSnapshots(db: HistoryDb, writes: readonly TaskSnap
 		}
 	}
 	const kept = [...latest.values()];
-	// The counters read each task's row as it was, so they go before every chunk's writes.
-	const counters = kept.flatMap(({ write }) => counterSnapshotWrites(db, write.tenant, write.task).map((s) => s.toSQL()));
-	const statements = [...counters, ...chunks(kept.map(({ row }) => row)).flatMap((chunk) => chunkWrites(db, chunk))];
+	// Chunks hold distinct tasks, so a chunk's statements that read rows as they were (rollup,
+	// counters) see no other chunk's writes.
+	const statements = chunks(kept.map(({ row }) => row)).flatMap((chunk) => chunkWrites(db, chunk));
 	if (statements.length === 0) {
 		return 0;
 	}
@@ -132,6 +132,7 @@ function chunkWrites(db: HistoryDb, rows: readonly Row[]) {
 	const changing = COLUMNS.filter((c) => !CREATION_COLUMNS.has(c));
 	// Statements that read the row as it was (the rollup, metadata) go before those that write it.
 	const rollup = rollupSnapshotWrites(db, all);
+	const counters = counterSnapshotWrites(db, all);
 	// A re-created task's old metadata rows go; found by their key, not by scanning the table.
 	const staleKeys = toQuery(sql`DELETE FROM task_metadata WHERE (tenant_id, key, value, created_at, task_id) IN (
 		SELECT o.tenant_id, j.key, j.value, o.created_at, o.task_id
@@ -157,7 +158,7 @@ function chunkWrites(db: HistoryDb, rows: readonly Row[]) {
 	const upsert = toQuery(sql`INSERT INTO ${tasks} (${list(COLUMNS)}) SELECT ${list(COLUMNS)} FROM ${all} WHERE true
 		ON CONFLICT (task_id) DO UPDATE SET ${sql.raw(changing.map((c) => `"${c}" = excluded."${c}"`).join(", "))}
 		WHERE excluded.created_at = ${tasks}.created_at AND excluded.version > ${tasks}.version`);
-	return [...rollup.map((statement) => statement.toSQL()), staleKeys, keys, recreated, upsert];
+	return [...rollup.map((statement) => statement.toSQL()), counters.toSQL(), staleKeys, keys, recreated, upsert];
 }
 
 export async function findTaskSnapshot(db: HistoryDb, tenant: string, taskId: string): Promise<Task | null> {

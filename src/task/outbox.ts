@@ -173,8 +173,13 @@ async function deliver(env: Env, target: FlushTarget, delivery: Delivery, grante
 	switch (delivery.kind) {
 		case "offer": {
 			// An attempt that no longer waits (cancelled, already granted) has nothing to ask for.
-			const answer = awaitsTurn(record, delivery.attempt) ? await dispatcher.offer(offerOf(record)) : null;
+			const offer = awaitsTurn(record, delivery.attempt) ? offerOf(record) : null;
+			const answer = offer ? await dispatcher.offer(offer) : null;
 			settle(outbox, delivery);
+			if (offer && answer?.recorded) {
+				// Before the grant commits its own state, so that state's history write waits its full delay.
+				acknowledgeHistory(outbox, offer.snapshot.task.version);
+			}
 			if (answer?.granted) {
 				granted(delivery.attempt);
 			}

@@ -306,10 +306,13 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			await this.purge();
 			return;
 		}
-		await this.flush(now);
 		if (this.runDue()) {
-			await this.runHandler();
+			// The run's first tick flushes and arms the alarm for the run's own deadlines: flushing
+			// first would arm an alarm for "now" (the run is due) only to move it a moment later.
+			await this.runHandler(now);
+			return;
 		}
+		await this.flush(now);
 	}
 
 	/** Applies every deadline due by `now`, earliest first; "purge" when the task's time is up. */
@@ -342,22 +345,22 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	 * object's deadlines itself: it renews the lease, applies the timeout when it comes and,
 	 * every few seconds, whatever else is due (a soft cancel's grace, an outbox retry).
 	 */
-	private async runHandler(): Promise<void> {
+	private async runHandler(asOf: number): Promise<void> {
 		const record = this.require().record;
 		const run: Run = { attempt: record.attempt, controller: new AbortController() };
 		this.running = run;
 		const leaseMs = record.lease_ms ?? DEFAULT_LEASE_SECONDS * 1000;
-		const tick = async () => {
+		const tick = async (firstAsOf = 0) => {
 			try {
 				await this.reportAs(run.attempt, { kind: "heartbeat" });
-				const now = Date.now();
+				const now = Math.max(Date.now(), firstAsOf);
 				this.applyDue(now);
 				await this.flush(now);
 			} catch (error) {
 				console.warn("taskplane: a builtin run's tick failed; the next one tries again", error);
 			}
 		};
-		await tick();
+		await tick(asOf);
 		const renewal = setInterval(tick, Math.min(leaseMs / 3, TICK_MS));
 		const timeout = setTimeout(
 			() => {
@@ -515,7 +518,15 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		}
 		const next = times.length > 0 ? Math.min(...times) : null;
 		const armed = this.armedAt;
-		const keep = atCommit && armed !== null && next !== null && armed >= now && armed <= Math.min(next, now + SAFETY_MS);
+		// An alarm armed for a moment already past has not fired yet: it serves a deadline due now
+		// as well as a new write would.
+		const dueNow = armed !== null && next !== null && armed <= now && next <= now;
+		// With nothing left to wait for (a PENDING task in the ready set, its offer answered), an
+		// alarm still armed is left to fire once and find nothing: an invocation costs less than
+		// the row written to delete it.
+		const idle = next === null && armed !== null;
+		const keep =
+			dueNow || idle || (atCommit && armed !== null && next !== null && armed >= now && armed <= Math.min(next, now + SAFETY_MS));
 		if (next !== armed && !keep) {
 			this.armedAt = next;
 			this.storage.armAlarm(next);
