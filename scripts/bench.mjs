@@ -100,7 +100,7 @@ async function main() {
 			dispatch: await runDispatch({ url, tasks: dispatchTasks, concurrency, readAll, log }),
 			pull: await runPull({ url, tasks: pullTasks, concurrency, readAll, log }),
 			push: options["skip-push"] ? null : await runPush({ url, serverPort, ports: PORTS, tasks: pushTasks, concurrency, readAll, log }),
-			webhooks: await runWebhooks({ url, tasks: webhookTasks, concurrency, lifecyclePerTask: measured.per_task, log }),
+			webhooks: await runWebhooks({ url, tasks: webhookTasks, concurrency, log }),
 			// Last, so its objects' alarms and storage do not weigh on the phases above.
 			ceiling: await probeCeiling(url, probeObjects, concurrency),
 			idleProbe: await probeIdleMs(url, 100),

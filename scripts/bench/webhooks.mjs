@@ -1,7 +1,9 @@
-// The webhooks phase: a local receiver (node:http, answering 200) subscribes to terminal events;
-// N no-op tasks run as in the lifecycle phase (same name, default namespace). Their cost less the
-// lifecycle phase's per-task cost is what one delivered event costs; the lag is from a task's
-// completed_at to its event's arrival. It runs after the phases whose tasks it must not see.
+// The webhooks phase: N no-op tasks run with no subscription (the control), then a local receiver
+// (node:http, answering 200) subscribes to terminal events and N more run the same way. The
+// second batch's cost less the control's is what one delivered event costs: both run back to back
+// at the same concurrency, since a task's own cost moves with load (how long it lives decides how
+// often its history is written), so another phase's per-task cost is no baseline. The lag is from
+// a task's completed_at to its event's arrival. It runs after the phases whose tasks it must not see.
 import { createServer } from "node:http";
 import { waitUntilQuiet } from "./lifecycle.mjs";
 import { fetchJson, perTask, pool, sleep, summary, UsageMeter, usageDelta, usdPerMillion } from "./measure.mjs";
@@ -22,7 +24,31 @@ function startReceiver() {
 	);
 }
 
-export async function runWebhooks({ url, tasks, concurrency, lifecyclePerTask, log }) {
+/** Creates `tasks` no-op tasks at `concurrency` and answers their billable operations per task once quiet. */
+async function measureBatch(url, tasks, concurrency) {
+	const meter = new UsageMeter(url);
+	const before = await meter.read();
+	meter.reads = 0;
+	const body = JSON.stringify({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
+	await pool(Array.from({ length: tasks }), concurrency, async () => {
+		// A 503 (a busy local object) is retried after its Retry-After, as a client would.
+		for (let tries = 1; ; tries++) {
+			const { status } = await fetchJson(`${url}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body });
+			if (status === 202) {
+				return;
+			}
+			if (status !== 503 || tries === 5) {
+				throw new Error(`POST /v1/tasks answered ${status}`);
+			}
+			await sleep(1000);
+		}
+	});
+	const waited = await waitUntilQuiet(meter, Math.max(60_000, tasks * 100));
+	return { quiet: waited.quiet, perTask: perTask(usageDelta(before, waited.usage, meter.reads), tasks) };
+}
+
+export async function runWebhooks({ url, tasks, concurrency, log }) {
+	const control = await measureBatch(url, tasks, concurrency);
 	const receiver = await startReceiver();
 	try {
 		const subscribed = await fetchJson(`${url}/v1/webhooks`, {
@@ -33,27 +59,10 @@ export async function runWebhooks({ url, tasks, concurrency, lifecyclePerTask, l
 		if (subscribed.status !== 201) {
 			throw new Error(`POST /v1/webhooks answered ${subscribed.status}: ${JSON.stringify(subscribed.body)}`);
 		}
-		const meter = new UsageMeter(url);
-		const before = await meter.read();
-		meter.reads = 0;
-		const body = JSON.stringify({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
-		await pool(Array.from({ length: tasks }), concurrency, async () => {
-			// A 503 (a busy local object) is retried after its Retry-After, as a client would.
-			for (let tries = 1; ; tries++) {
-				const { status } = await fetchJson(`${url}/v1/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body });
-				if (status === 202) {
-					return;
-				}
-				if (status !== 503 || tries === 5) {
-					throw new Error(`POST /v1/tasks answered ${status}`);
-				}
-				await sleep(1000);
-			}
-		});
-		const waited = await waitUntilQuiet(meter, Math.max(60_000, tasks * 100));
-		const perTaskOps = perTask(usageDelta(before, waited.usage, meter.reads), tasks);
+		const measured = await measureBatch(url, tasks, concurrency);
+		const perTaskOps = measured.perTask;
 		const perEvent = Object.fromEntries(
-			Object.keys(perTaskOps).map((kind) => [kind, Math.round((perTaskOps[kind] - (lifecyclePerTask[kind] ?? 0)) * 1000) / 1000]),
+			Object.keys(perTaskOps).map((kind) => [kind, Math.round((perTaskOps[kind] - (control.perTask[kind] ?? 0)) * 1000) / 1000]),
 		);
 		const delivered = receiver.arrivals.size;
 		log(
@@ -62,8 +71,9 @@ export async function runWebhooks({ url, tasks, concurrency, lifecyclePerTask, l
 		return {
 			tasks,
 			delivered,
-			cost_exact: waited.quiet && delivered === tasks,
+			cost_exact: control.quiet && measured.quiet && delivered === tasks,
 			lag_ms: summary([...receiver.arrivals.values()].map((a) => a.at - a.completed_at)),
+			per_task_without_webhook: control.perTask,
 			per_task_with_webhook: perTaskOps,
 			per_delivered_event: perEvent,
 			usd_per_million_delivered_events: usdPerMillion(perEvent),
