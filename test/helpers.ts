@@ -124,8 +124,8 @@ export async function finishBuiltinRun(taskId: string, timeout = 10_000): Promis
 /** The builtin attempt the object is running from its alarm right now, or null. */
 export function runningAttempt(taskId: string): Promise<number | null> {
 	return runInDurableObject(taskStub(taskId), (instance) => {
-		// The run is the object's private state; only tests look at it from outside.
-		const run = (instance as unknown as { running: { attempt: number } | null }).running;
+		// The run is the object's private state (its BuiltinRunner's); only tests look at it from outside.
+		const run = (instance as unknown as { runner: { running: { attempt: number } | null } }).runner.running;
 		return run?.attempt ?? null;
 	});
 }

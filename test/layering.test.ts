@@ -96,6 +96,18 @@ describe("layering", () => {
 		).toEqual([]);
 	});
 
+	it("only the TaskObject applies the machine and stores a task: its runner side (task-runner.ts) goes through it", () => {
+		expect(
+			offenders(
+				(p) => p !== "src/task/task-object.ts",
+				(t) => t === "src/task/task-storage",
+			),
+		).toEqual([]);
+		const applies = /\b(transition|createTask)\(/;
+		const appliers = files.filter((f) => under("src/task")(f.path) && applies.test(f.text)).map((f) => f.path);
+		expect(appliers.sort()).toEqual(["src/task/machine.ts", "src/task/task-object.ts"]);
+	});
+
 	it("the state machine imports no platform, framework or database", () => {
 		expect(
 			offenders(

@@ -3,8 +3,9 @@
  * synchronous — each pick takes its slot in storage before any await — so claims served at the
  * same time never take the same task or run past `max_concurrency`.
  */
-import type { AttemptLease } from "../execute/protocol";
+import type { AttemptLease, LeaseAnswer } from "../execute/protocol";
 import type { TypeRegistry } from "../execute/task-types";
+import { taskStub } from "../task/stub";
 import { rateLimitOf, type TypeBuckets } from "./limits";
 import type { ClaimableTask, ClaimFilter, NamespaceConfig, NamespaceStorage } from "./namespace-storage";
 
@@ -68,4 +69,28 @@ export function pickClaimable(
 		picked.tasks.push(task);
 	}
 	return picked;
+}
+
+/**
+ * Asks each picked task's object to take the claim (`claimAttempt`), all at once. Each answer is
+ * the task's lease or refusal, or null when the task could not be reached: whether it took the
+ * claim is then unknown. Writes nothing; the NamespaceObject frees or requeues by the answers.
+ */
+export function claimEach(
+	env: Env,
+	tenant: string,
+	request: Pick<ClaimRequest, "lease_ms" | "worker_id">,
+	tasks: ClaimableTask[],
+): Promise<(LeaseAnswer | null)[]> {
+	const runner = { lease_ms: request.lease_ms, runner: request.worker_id };
+	return Promise.all(
+		tasks.map((task) =>
+			taskStub(env, tenant, task.task_id)
+				.claimAttempt(task.attempt, runner)
+				.catch((error: unknown) => {
+					console.warn("taskplane: claim could not reach its task; it waits again", task.task_id, error);
+					return null;
+				}),
+		),
+	);
 }

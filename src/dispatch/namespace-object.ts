@@ -9,7 +9,7 @@
  * never grant past the limit; the grants themselves (`TaskObject.grant`) then go out in parallel.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { AttemptLease, LeaseAnswer } from "../execute/protocol";
+import type { AttemptLease } from "../execute/protocol";
 import { BUILTIN_REGISTRY, type TypeRegistry } from "../execute/task-types";
 import { tenantRegistry } from "../execute/tenant-registry";
 import { historyDb } from "../history/db";
@@ -17,30 +17,22 @@ import { listNamespace } from "../history/namespaces";
 import { saveTaskSnapshots } from "../history/tasks";
 import { taskStub } from "../task/stub";
 import { count } from "../usage";
-import { type ClaimAnswer, type ClaimRequest, pickClaimable } from "./claims";
+import { type ClaimAnswer, type ClaimRequest, claimEach, pickClaimable } from "./claims";
 import { GroupCommit } from "./group-commit";
 import { DEFAULT_LIMITS, type NamespaceLimits, rateLimitOf, TypeBuckets } from "./limits";
+import { NamespaceClock, RECONCILE_AFTER_MS } from "./namespace-clock";
+import { iso, type NamespaceStatus, statusOf, waitingOf } from "./namespace-status";
 import { type ClaimableTask, type NamespaceConfig, NamespaceStorage, type ReadyTask, type Slot } from "./namespace-storage";
 import type { Dispatcher, HistorySnapshot, Offer, OfferAnswer, Release, Waiting } from "./protocol";
 import { type WorkerInfo, WorkerRegistry } from "./workers";
 
-/** A slot nobody released for this long is checked with its task (`holdsTurn`), then every as long again. */
-export const RECONCILE_AFTER_MS = 5 * 60_000;
+export { RECONCILE_AFTER_MS } from "./namespace-clock";
+export type { NamespaceStatus } from "./namespace-status";
+
 /** At most this many slots are checked per alarm, so one alarm stays short. */
 const RECONCILE_BATCH = 50;
 /** A grant the task never answered (unreachable) is tried again after this long. */
 const GRANT_RETRY_MS = 1_000;
-
-export interface NamespaceStatus {
-	namespace: string;
-	ready: number;
-	running: number;
-	/** Seconds the oldest ready task has waited; 0 when none waits. */
-	oldest_wait_seconds: number;
-	max_concurrency: number;
-	rate_limits: NamespaceLimits["rate_limits"];
-	paused: boolean;
-}
 
 export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	private readonly storage: NamespaceStorage;
@@ -49,18 +41,12 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	private readonly history: GroupCommit;
 	private readonly workers = new WorkerRegistry();
 	private current: NamespaceConfig | null;
-	/** The alarm time set, as far as this instance knows (undefined: not read yet). */
-	private armedAt: number | null | undefined;
-	/**
-	 * Time never runs backwards here, and a fired alarm counts as the moment it was armed for
-	 * (alarms may fire early, and `runDurableObjectAlarm` fires them at once): tokens due by then
-	 * are due, which is what lets a test step a rate limit without sleeping.
-	 */
-	private clockFloor = 0;
+	private readonly clock: NamespaceClock;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.storage = new NamespaceStorage(ctx.storage);
+		this.clock = new NamespaceClock(ctx.storage);
 		this.current = this.storage.config();
 		this.history = new GroupCommit((snapshots) => this.writeHistory(snapshots));
 	}
@@ -213,16 +199,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	async status(tenant: string, namespace: string): Promise<NamespaceStatus> {
 		count("do_requests");
 		const config = this.current ?? { ...DEFAULT_LIMITS, tenant, namespace };
-		const oldest = this.storage.oldestOffer();
-		return {
-			namespace,
-			ready: this.storage.readyCount() + this.storage.claimableCount(),
-			running: this.storage.running(),
-			oldest_wait_seconds: oldest === null ? 0 : Math.max(0, Math.round((this.now() - oldest) / 100) / 10),
-			max_concurrency: config.max_concurrency,
-			rate_limits: config.rate_limits,
-			paused: config.paused,
-		};
+		return statusOf(this.storage, config, namespace, this.now());
 	}
 
 	/** Replaces the limits (PUT) or changes only `paused`; grants what the new limits allow. */
@@ -255,9 +232,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	override async alarm(): Promise<void> {
 		count("do_requests");
 		await this.loadRegistry(this.current?.tenant);
-		const armed = this.armedAt ?? (await this.ctx.storage.getAlarm());
-		this.armedAt = null;
-		this.clockFloor = Math.max(this.clockFloor, armed ?? 0);
+		await this.clock.fired();
 		const now = this.now();
 		if (this.current) {
 			const stale = this.storage.staleSlots(now - RECONCILE_AFTER_MS + 1, RECONCILE_BATCH);
@@ -303,18 +278,7 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	 */
 	private async hand(request: ClaimRequest, tasks: ClaimableTask[]): Promise<{ leases: AttemptLease[]; unreachable: boolean }> {
 		await this.armReconcile();
-		const config = this.require();
-		const runner = { lease_ms: request.lease_ms, runner: request.worker_id };
-		const answers: (LeaseAnswer | null)[] = await Promise.all(
-			tasks.map((task) =>
-				taskStub(this.env, config.tenant, task.task_id)
-					.claimAttempt(task.attempt, runner)
-					.catch((error: unknown) => {
-						console.warn("taskplane: claim could not reach its task; it waits again", task.task_id, error);
-						return null;
-					}),
-			),
-		);
+		const answers = await claimEach(this.env, this.require().tenant, request, tasks);
 		const leases: AttemptLease[] = [];
 		let freed = false;
 		let unreachable = false;
@@ -415,25 +379,9 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		return accepted ? false : this.storage.freeSlot(task.task_id, task.attempt);
 	}
 
-	/**
-	 * Why a ready task (or a claimable one: then `worker` once nothing else holds it) waits.
-	 * `withPosition`: the place in line is a count of the tasks ahead (rows read in proportion to
-	 * the line), so only a reader asking why gets it; an offer's answer, which the task does not
-	 * keep, goes without (under load that count was most of the dispatcher's work).
-	 */
+	/** Why `task` waits (namespace-status.ts); `withPosition` only for a reader asking why. */
 	private waitingOf(task: ReadyTask | ClaimableTask, config: NamespaceConfig, now: number, withPosition = true): Waiting {
-		const claimable = "task_name" in task;
-		const place = withPosition ? { position: claimable ? this.storage.claimPosition(task) : this.storage.position(task) } : {};
-		if (config.paused) {
-			return { reason: "paused", since: iso(Math.max(task.offered_at, config.paused_since ?? 0)), ...place };
-		}
-		if (this.storage.running() >= config.max_concurrency) {
-			return { reason: "concurrency", since: iso(task.offered_at), ...place };
-		}
-		if (!this.buckets.has(rateLimitOf(config, task.task_type, this.registry), task.task_type, now)) {
-			return { reason: "rate_limit", since: iso(task.offered_at), ...place };
-		}
-		return { reason: claimable ? "worker" : "dispatching", since: iso(task.offered_at), ...place };
+		return waitingOf({ storage: this.storage, buckets: this.buckets, registry: this.registry }, task, config, now, withPosition);
 	}
 
 	/**
@@ -481,36 +429,17 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		count("d1_rows_written", await saveTaskSnapshots(historyDb(this.env.DB), snapshots));
 	}
 
-	/** Keeps an alarm armed while slots are held, for reconciliation; a token wait arms an earlier one. */
-	private async armReconcile(): Promise<void> {
-		if (this.armedAt === undefined) {
-			this.armedAt = await this.ctx.storage.getAlarm();
-		}
-		if (this.armedAt !== null) {
-			// Whatever it was armed for, the alarm re-arms for reconciliation when it fires.
-			return;
-		}
-		const oldest = this.storage.oldestConfirmation();
-		if (oldest !== null) {
-			await this.arm(oldest + RECONCILE_AFTER_MS);
-		}
+	/** Keeps an alarm armed while slots are held, for reconciliation (namespace-clock.ts). */
+	private armReconcile(): Promise<void> {
+		return this.clock.armReconcile(() => this.storage.oldestConfirmation());
 	}
 
-	/** Arms the alarm for `at` unless one is armed no later: an early alarm re-arms when it fires. */
-	private async arm(at: number): Promise<void> {
-		if (this.armedAt === undefined) {
-			this.armedAt = await this.ctx.storage.getAlarm();
-		}
-		if (this.armedAt !== null && this.armedAt <= at) {
-			return;
-		}
-		this.armedAt = at;
-		await this.ctx.storage.setAlarm(at);
+	private arm(at: number): Promise<void> {
+		return this.clock.arm(at);
 	}
 
 	private now(): number {
-		this.clockFloor = Math.max(this.clockFloor, Date.now());
-		return this.clockFloor;
+		return this.clock.now();
 	}
 
 	private require(): NamespaceConfig {
@@ -520,5 +449,3 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 		return this.current;
 	}
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();

@@ -8,15 +8,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { hashAttemptToken, mintAttemptToken } from "../auth/attempt-tokens";
 import type { Grantee } from "../dispatch/protocol";
-import { runBuiltin } from "../execute/builtin";
 import {
-	type AttemptLease,
 	type AttemptRunner,
 	DEFAULT_LEASE_SECONDS,
 	type LeaseAnswer,
 	type LeaseRequest,
-	MAX_LEASE_SECONDS,
-	MIN_LEASE_SECONDS,
 	type Report,
 	type ReportAnswer,
 	type RunnerRefusal,
@@ -38,6 +34,7 @@ import {
 } from "./machine";
 import { emptyOutbox, flushOutbox, outboxDeadline, owe, oweHistory, oweWebhook, SAFETY_MS } from "./outbox";
 import { type Task, type TaskRecord, toPublicTask } from "./task";
+import { BuiltinRunner, clampLease, leaseOf, reportEvent } from "./task-runner";
 import { type StoredTask, type TaskEventEntry, TaskStorage } from "./task-storage";
 
 export type { TaskEventEntry } from "./task-storage";
@@ -47,19 +44,6 @@ export type Refusal = RunnerRefusal | { ok: false; code: "IDEMPOTENCY_MISMATCH";
 export type TaskAnswer = { ok: true; task: Task; created?: boolean; token?: string } | Refusal;
 
 const notFound: RunnerRefusal = { ok: false, code: "NOT_FOUND", reason: "task not found" };
-
-/** A builtin attempt this instance is running from its alarm; lost with the instance (the lease then expires). */
-interface Run {
-	attempt: number;
-	controller: AbortController;
-}
-
-/** How often a builtin run looks at the deadlines its busy alarm cannot (ms). */
-const TICK_MS = 5_000;
-
-function clampLease(ms: number): number {
-	return Math.min(MAX_LEASE_SECONDS * 1000, Math.max(MIN_LEASE_SECONDS * 1000, ms));
-}
 
 export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRunner {
 	private readonly storage: TaskStorage;
@@ -72,11 +56,26 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	private flushAsOf = 0;
 	/** Open `/stream` readers; in memory only, fed after each commit and log line. */
 	private readonly live = new LiveFeed();
-	private running: Run | null = null;
+	private readonly runner: BuiltinRunner;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.storage = new TaskStorage(ctx.storage);
+		this.runner = new BuiltinRunner(
+			{
+				report: (attempt, report) => this.reportAs(attempt, report),
+				catchUp: async (now) => {
+					this.applyDue(now);
+					await this.flush(now);
+				},
+				timeOut: (attempt) => {
+					if (this.applyNow({ type: "timeout", attempt }, Date.now()).ok) {
+						this.flushInBackground();
+					}
+				},
+			},
+			env,
+		);
 	}
 
 	async create(spec: NewTask, fingerprint: string | null): Promise<TaskAnswer> {
@@ -181,19 +180,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		}
 		// The commit armed the alarm (a builtin run starts from it); the caller need not wait for the flush.
 		this.flushInBackground();
-		const started = this.require().record;
-		const lease: AttemptLease = {
-			task_id: started.task_id,
-			task_name: started.task_name,
-			task_type: started.task_type,
-			namespace: started.namespace,
-			attempt: started.attempt,
-			payload: started.payload,
-			token,
-			lease_expires_at: started.lease_expires_at,
-			target: started.execution === "http" ? started.target : null,
-		};
-		return { ok: true, lease };
+		return { ok: true, lease: leaseOf(this.require().record, token) };
 	}
 
 	/**
@@ -210,7 +197,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 				return started;
 			}
 		}
-		const answer = this.applyNow(this.reportEvent(attempt, report), now);
+		const answer = this.applyNow(reportEvent(attempt, report), now);
 		if (answer.ok && report.kind === "log") {
 			this.appendLog(attempt, report.message, report.data);
 		}
@@ -222,27 +209,6 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		}
 		const record = this.require().record;
 		return { ok: true, cancel_requested: record.cancel_requested, lease_expires_at: record.lease_expires_at };
-	}
-
-	private reportEvent(attempt: number, report: Report): TaskEvent {
-		switch (report.kind) {
-			case "start":
-			case "heartbeat":
-			case "log":
-				return { type: "heartbeat", attempt };
-			case "progress": {
-				const { percent = null, done = null, total = null, message = null } = report.progress;
-				return { type: "progress", attempt, progress: { percent, done, total, message } };
-			}
-			case "complete":
-				return { type: "complete", attempt, result: report.result ?? null, errors: report.errors };
-			case "fail":
-				return { type: "fail", attempt, error: report.error };
-			default: {
-				const unknown: never = report;
-				throw new Error(`unhandled report ${JSON.stringify(unknown)}`);
-			}
-		}
 	}
 
 	private appendLog(attempt: number, message: string, data: Record<string, unknown> | null): void {
@@ -306,10 +272,10 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			await this.purge();
 			return;
 		}
-		if (this.runDue()) {
+		if (this.runner.isDue(stored.record)) {
 			// The run's first tick flushes and arms the alarm for the run's own deadlines: flushing
 			// first would arm an alarm for "now" (the run is due) only to move it a moment later.
-			await this.runHandler(now);
+			await this.runner.run(this.require().record, now);
 			return;
 		}
 		await this.flush(now);
@@ -325,63 +291,6 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			this.applyNow(deadline.event, now);
 		}
 		return null;
-	}
-
-	/**
-	 * A builtin attempt PROCESSING with no run in this instance: just started, or its instance
-	 * died mid-run (kill -9, a restart). Running it again in the same attempt is safe because
-	 * handlers are idempotent by task (messages.create inserts once per task); if no alarm runs
-	 * it in time, the lease expires and the attempt is retried.
-	 */
-	private runDue(): boolean {
-		const record = this.stored?.record;
-		return !!record && record.status === "PROCESSING" && record.execution === "builtin" && this.running === null;
-	}
-
-	/**
-	 * Runs the builtin handler inside this alarm invocation (bounded to 15 min, hence the 900 s
-	 * timeout cap). Other calls still reach the object meanwhile: a cancel aborts the handler's
-	 * signal at once (see `commit`). The alarm is busy for the run, so the run keeps the
-	 * object's deadlines itself: it renews the lease, applies the timeout when it comes and,
-	 * every few seconds, whatever else is due (a soft cancel's grace, an outbox retry).
-	 */
-	private async runHandler(asOf: number): Promise<void> {
-		const record = this.require().record;
-		const run: Run = { attempt: record.attempt, controller: new AbortController() };
-		this.running = run;
-		const leaseMs = record.lease_ms ?? DEFAULT_LEASE_SECONDS * 1000;
-		const tick = async (firstAsOf = 0) => {
-			try {
-				await this.reportAs(run.attempt, { kind: "heartbeat" });
-				const now = Math.max(Date.now(), firstAsOf);
-				this.applyDue(now);
-				await this.flush(now);
-			} catch (error) {
-				console.warn("taskplane: a builtin run's tick failed; the next one tries again", error);
-			}
-		};
-		await tick(asOf);
-		const renewal = setInterval(tick, Math.min(leaseMs / 3, TICK_MS));
-		const timeout = setTimeout(
-			() => {
-				if (this.applyNow({ type: "timeout", attempt: run.attempt }, Date.now()).ok) {
-					this.flushInBackground();
-				}
-			},
-			Math.max(0, (record.timeout_at ?? Date.now()) - Date.now()),
-		);
-		try {
-			const { task_id, tenant, task_name, payload } = record;
-			await runBuiltin({ task_id, tenant, task_name, payload, attempt: run.attempt }, this.env, run.controller.signal, (report) =>
-				this.reportAs(run.attempt, report),
-			);
-		} catch (error) {
-			console.error("taskplane: builtin run failed outside its handler; the lease will settle it", error);
-		} finally {
-			clearInterval(renewal);
-			clearTimeout(timeout);
-			this.running = null;
-		}
 	}
 
 	private async purge(): Promise<void> {
@@ -434,19 +343,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		this.arm(stored, now, true);
 		this.flushAgain = true;
 		this.live.changed(before, record, entries);
-		this.stopRunIfLost(record);
-	}
-
-	/** A builtin run whose attempt ended, or was asked to stop, has its signal aborted at once. */
-	private stopRunIfLost(record: TaskRecord): void {
-		const run = this.running;
-		if (!run || run.controller.signal.aborted) {
-			return;
-		}
-		const holds = record.status === "PROCESSING" && record.attempt === run.attempt;
-		if (!holds || record.cancel_requested) {
-			run.controller.abort(holds ? "cancel requested" : `attempt ${run.attempt} ended: task is ${record.status}`);
-		}
+		this.runner.stopIfLost(record);
 	}
 
 	/** The one place effects are handled: a new effect nobody handles does not compile. `record`: the state being committed. */
@@ -513,7 +410,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		if (outboxAt !== null) {
 			times.push(outboxAt);
 		}
-		if (this.runDue()) {
+		if (this.runner.isDue(stored.record)) {
 			times.push(now);
 		}
 		const next = times.length > 0 ? Math.min(...times) : null;
