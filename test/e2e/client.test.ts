@@ -171,6 +171,9 @@ describe("the taskplane command", () => {
 		const unknown = await cli("tasks", "get", randomUUID());
 		expect(unknown.code).toBe(3);
 		expect(unknown.stderr).toContain("404 NOT_FOUND");
+		const unknownJson = await cli("--json", "tasks", "get", randomUUID());
+		expect(unknownJson.code).toBe(3);
+		expect(JSON.parse(unknownJson.stderr)).toMatchObject({ status: 404, code: "NOT_FOUND" });
 
 		const usage = await cli("tasks", "create");
 		expect(usage.code).toBe(64);
