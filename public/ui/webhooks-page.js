@@ -59,7 +59,9 @@ function deliveryRow(webhook, delivery, reload) {
 
 function showDeliveries(webhook, box, cursor = null, message = null) {
 	const outcome = h("div", { "aria-live": "polite" });
-	if (message) outcome.replaceChildren(message);
+	if (message) {
+		outcome.replaceChildren(message);
+	}
 	const reload = (next) => showDeliveries(webhook, box, cursor, next);
 	api(`/v1/webhooks/${encodeURIComponent(webhook.id)}/deliveries${query({ limit: 25, cursor })}`).then(
 		(page) => {
