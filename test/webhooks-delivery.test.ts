@@ -238,6 +238,10 @@ describe("the subscription API", () => {
 			422,
 			"VALIDATION_FAILED",
 		);
+		// A type's name, not its display name: "Nightly reports" is the task_type of no task.
+		const display = await send("/v1/webhooks", { key, body: { url: "http://hooks.test", task_type: "Nightly reports" } });
+		const refusedType = (await expectProblem(display, 422, "VALIDATION_FAILED")) as { errors?: { path: string }[] };
+		expect(refusedType.errors?.[0]?.path).toBe("task_type");
 
 		for (const url of ["https://10.0.0.7/hooks", "https://[::1]/hooks", "http://hooks.example.com/x"]) {
 			const refused = await sendDeployed("/v1/webhooks", { key, body: { url } });
