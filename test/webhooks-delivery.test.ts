@@ -104,11 +104,17 @@ describe("a subscription failing every delivery", () => {
 
 		await consume([eventMessage(tenant, "task.completed", {})], { fetch: down.fetch });
 		expect(down.received).toHaveLength(3);
+		// A redelivery would not be sent either: refused at once rather than queued to dead-letter.
+		const [logged] = (await deliveries(key, sub.id)).deliveries;
+		const redeliver = () => send(`/v1/webhooks/${sub.id}/deliveries/${logged?.id}/redeliver`, { key, body: {} });
+		expect((await expectProblem(await redeliver(), 409, "CONFLICT")).detail).toContain("disabled");
+		expect((await deliveries(key, sub.id)).deliveries[0]).toMatchObject({ id: logged?.id, status: logged?.status });
 
 		const res = await send(`/v1/webhooks/${sub.id}`, { key, method: "PATCH", body: { enabled: true } });
 		expect(await res.json()).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
 		await consume([eventMessage(tenant, "task.completed", {})], { fetch: down.fetch });
 		expect(down.received).toHaveLength(4);
+		expect((await redeliver()).status).toBe(202);
 	});
 
 	it("one success in between starts the 3 days again", async () => {
