@@ -164,6 +164,26 @@ describe("task types as data", () => {
 		expect((await types(key)).every((t) => t.source === "builtin")).toBe(true);
 	});
 
+	it("a pattern another of the tenant's types already claims is a 422 naming it, and stores nothing", async () => {
+		const key = await admin("types-claimed");
+		expect((await put(key, "reports", { patterns: ["reports.*", "make_report"] })).status).toBe(200);
+		// `reports.` and `reports.*` match the same names: the second type could never win one.
+		for (const [pattern, index] of [
+			["reports.", 1],
+			["reports.*", 1],
+			["make_report", 1],
+		] as const) {
+			const res = await put(key, "reports2", { patterns: ["reports2.", pattern], max_retries: 9 });
+			const problem = (await expectProblem(res, 422, "VALIDATION_FAILED")) as { errors?: { path: string; message: string }[] };
+			expect(problem.errors?.[0]).toMatchObject({ path: `patterns.${index}`, message: expect.stringContaining("reports") });
+		}
+		await expectProblem(await send("/v1/task-types/reports2", { key }), 404, "NOT_FOUND");
+		// A type may restate its own patterns, and a longer prefix under another's is fine (it wins its names).
+		expect((await put(key, "reports", { patterns: ["reports.*", "make_report"], max_retries: 4 })).status).toBe(200);
+		expect((await put(key, "daily", { patterns: ["reports.daily."] })).status).toBe(200);
+		expect((await create(key, { task_name: "reports.weekly", delay_seconds: 3600 })).task_type).toBe("reports");
+	});
+
 	it("a deployed taskplane refuses a type's target the SSRF guard refuses, with a 422", async () => {
 		const key = (await issueKey(uniqueTenant("types-ssrf"), ["admin"], { rate_limit: FAST })).key;
 		const define = (url: string) =>

@@ -113,6 +113,18 @@ describe("API key lifecycle", () => {
 		);
 		expect(missing.detail).toContain("name one");
 		await expectProblem(await send("/v1/tasks", { key: ADMIN_TOKEN, body: { task_name: "demo.sleep" } }), 403, "FORBIDDEN");
+		// Nor does it configure a tenant: it has none, and what it wrote no tenant could read.
+		const configures: [string, string, unknown][] = [
+			["PUT", "/v1/task-types/root-made", { patterns: ["root-made."] }],
+			["DELETE", "/v1/task-types/etl", undefined],
+			["PUT", "/v1/namespaces/root-made", { max_concurrency: 5 }],
+			["POST", "/v1/namespaces/root-made/pause", undefined],
+			["POST", "/v1/namespaces/root-made/resume", undefined],
+		];
+		for (const [method, path, body] of configures) {
+			const problem = await expectProblem(await send(path, { method, key: ADMIN_TOKEN, body }), 403, "FORBIDDEN");
+			expect(problem.detail, `${method} ${path}`).toContain("admin key of the tenant");
+		}
 		await expectProblem(
 			await send("/v1/api-keys", { key: ADMIN_TOKEN, body: { tenant: "Bad Tenant!", name: "x", scopes: ["admin"] } }),
 			422,

@@ -104,11 +104,17 @@ describe("a subscription failing every delivery", () => {
 
 		await consume([eventMessage(tenant, "task.completed", {})], { fetch: down.fetch });
 		expect(down.received).toHaveLength(3);
+		// A redelivery would not be sent either: refused at once rather than queued to dead-letter.
+		const [logged] = (await deliveries(key, sub.id)).deliveries;
+		const redeliver = () => send(`/v1/webhooks/${sub.id}/deliveries/${logged?.id}/redeliver`, { key, body: {} });
+		expect((await expectProblem(await redeliver(), 409, "CONFLICT")).detail).toContain("disabled");
+		expect((await deliveries(key, sub.id)).deliveries[0]).toMatchObject({ id: logged?.id, status: logged?.status });
 
 		const res = await send(`/v1/webhooks/${sub.id}`, { key, method: "PATCH", body: { enabled: true } });
 		expect(await res.json()).toMatchObject({ enabled: true, disabled_reason: null, failing_since: null });
 		await consume([eventMessage(tenant, "task.completed", {})], { fetch: down.fetch });
 		expect(down.received).toHaveLength(4);
+		expect((await redeliver()).status).toBe(202);
 	});
 
 	it("one success in between starts the 3 days again", async () => {
@@ -238,6 +244,10 @@ describe("the subscription API", () => {
 			422,
 			"VALIDATION_FAILED",
 		);
+		// A type's name, not its display name: "Nightly reports" is the task_type of no task.
+		const display = await send("/v1/webhooks", { key, body: { url: "http://hooks.test", task_type: "Nightly reports" } });
+		const refusedType = (await expectProblem(display, 422, "VALIDATION_FAILED")) as { errors?: { path: string }[] };
+		expect(refusedType.errors?.[0]?.path).toBe("task_type");
 
 		for (const url of ["https://10.0.0.7/hooks", "https://[::1]/hooks", "http://hooks.example.com/x"]) {
 			const refused = await sendDeployed("/v1/webhooks", { key, body: { url } });

@@ -1,10 +1,9 @@
 // Webhook subscriptions (GET /v1/webhooks) and a subscription's delivery log
-// (GET /v1/webhooks/{id}/deliveries, paged by cursor; redeliver). A server without webhooks
-// answers 404: the page says so instead of showing a broken view.
+// (GET /v1/webhooks/{id}/deliveries, paged by cursor; redeliver). A refusal is shown as the API
+// wrote it: a 404 here is a subscription deleted since the list was read, not a missing feature.
 import { api, query } from "./api.js";
 import { ago, h, notice, table } from "./dom.js";
 
-const UNAVAILABLE = "Webhooks are not available on this server yet.";
 const DELIVERY_SYMBOLS = { pending: "…", delivered: "✓", failed: "✕", dead_letter: "⊘" };
 
 const text = (value) =>
@@ -12,7 +11,7 @@ const text = (value) =>
 const cell = (label, value) => h("td", { "data-label": label }, value);
 
 function failure(error) {
-	return error.status === 404 ? notice(UNAVAILABLE, "empty") : notice(error.message, "error");
+	return notice(error.message, "error");
 }
 
 function state(webhook) {

@@ -50,6 +50,10 @@ function authenticateReport(header: string | undefined): { tenant: string; token
 	return { tenant, token };
 }
 
+function isKeyRoute(path: string): boolean {
+	return path === "/v1/api-keys" || path.startsWith("/v1/api-keys/");
+}
+
 export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(async (c, next) => {
 	if (isReportRoute(c.req.method, c.req.path)) {
 		const { tenant, token } = authenticateReport(c.req.header("authorization"));
@@ -83,10 +87,14 @@ export const authenticate: MiddlewareHandler<AppEnv> = createMiddleware<AppEnv>(
 	}
 	const caller = c.var.caller;
 	const needed = requiredScope(c.req.method, c.req.path);
-	// The admin token manages keys and reads the service-wide metrics; it runs no tasks.
-	const serviceWide = c.req.method === "GET" && c.req.path === "/metrics";
-	if (caller.tenant === ROOT_TENANT && needed !== "admin" && !serviceWide) {
-		throw new ApiError("FORBIDDEN", "the admin token only manages API keys and reads /metrics: create a key for a tenant and use it here");
+	// The admin token manages keys and reads the service-wide metrics; it runs no tasks and, having
+	// no tenant, configures none (a type or a namespace it defined would belong to no tenant).
+	const serviceWide = (c.req.method === "GET" && c.req.path === "/metrics") || isKeyRoute(c.req.path);
+	if (caller.tenant === ROOT_TENANT && !serviceWide) {
+		throw new ApiError(
+			"FORBIDDEN",
+			"the admin token only manages API keys and reads /metrics: create a key for a tenant and use it here (an admin key of the tenant for its types, namespaces, webhooks and signing secret)",
+		);
 	}
 	if (!grants(caller.scopes, needed)) {
 		throw new ApiError("FORBIDDEN", `this key lacks the ${needed} scope`);

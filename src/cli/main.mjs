@@ -3,7 +3,8 @@
  * The `taskplane` command (bin/taskplane.mjs), on commander. Settings: --url and --api-key, else
  * TASKPLANE_URL and TASKPLANE_API_KEY, else http://localhost:8787 and no key (keyless local
  * development). Exit codes: 0 done (watch/wait: COMPLETED), 1 FAILED or CANCELED,
- * 2 COMPLETED_WITH_ERRORS, 3 an error from the service or the network, 64 a usage error.
+ * 2 COMPLETED_WITH_ERRORS, 3 an error from the service or the network (with --json, the
+ * problem+json as one line on stderr), 64 a usage error.
  */
 import { Command, CommanderError } from "commander";
 import { TaskplaneClient, TaskplaneError, TaskplaneWaitTimeout } from "../client/client.mjs";
@@ -50,7 +51,10 @@ export async function main(argv) {
 		if (error instanceof CommanderError) {
 			return error.exitCode === 0 ? 0 : EXIT.USAGE;
 		}
-		if (error instanceof TaskplaneError) {
+		if (error instanceof TaskplaneError && program.opts().json) {
+			// A script reads the problem+json itself: one JSON line, as the service wrote it.
+			process.stderr.write(`${JSON.stringify(error.problem ?? { status: error.status, code: error.code, detail: error.detail })}\n`);
+		} else if (error instanceof TaskplaneError) {
 			process.stderr.write(describe(error));
 		} else if (error instanceof TaskplaneWaitTimeout) {
 			process.stderr.write(`taskplane: ${error.message}\n`);

@@ -93,16 +93,19 @@ export function serviceCommands(context) {
 		});
 
 	const keys = new Command("keys").description("API keys (admin)");
-	keys.command("list", { isDefault: true }).action(async (_opts, command) => {
-		const { client, json } = context(command);
-		const body = await client.request("GET", "/v1/api-keys");
-		json
-			? printJson(body.api_keys)
-			: printTable(
-					body.api_keys.map((/** @type {Record<string, any>} */ k) => ({ ...k, scopes: k.scopes.join(",") })),
-					["id", "tenant", "name", "prefix", "scopes", "created_at", "revoked_at"],
-				);
-	});
+	keys
+		.command("list", { isDefault: true })
+		.option("--tenant <tenant>", "with the ADMIN_TOKEN (which must name one): whose keys")
+		.action(async (opts, command) => {
+			const { client, json } = context(command);
+			const body = await client.request("GET", "/v1/api-keys", { query: { tenant: opts.tenant } });
+			json
+				? printJson(body.api_keys)
+				: printTable(
+						body.api_keys.map((/** @type {Record<string, any>} */ k) => ({ ...k, scopes: k.scopes.join(",") })),
+						["id", "tenant", "name", "prefix", "scopes", "created_at", "revoked_at"],
+					);
+		});
 	keys
 		.command("create")
 		.description("a new key; its secret is shown this once")

@@ -1,5 +1,6 @@
 /** Webhook subscriptions and their deliveries as the /v1/webhooks routes take and show them (plain zod). */
 import { z } from "zod";
+import { TaskTypeName } from "./task-types";
 import { httpUrl, NamespaceName } from "./tasks";
 import { DELIVERY_STATUSES, TASK_EVENT_TYPES } from "./webhook-events";
 
@@ -16,7 +17,10 @@ const fields = {
 		description: "Event types to receive; empty or omitted: the terminal ones (completed, completed_with_errors, failed, canceled)",
 	}),
 	namespace: NamespaceName.nullable().meta({ description: "Only tasks of this namespace; null: every namespace" }),
-	task_type: z.string().min(1).max(200).nullable().meta({ description: "Only tasks of this type; null: every type" }),
+	// A type's name as tasks carry it (never its display name, which no task's type would equal).
+	task_type: TaskTypeName.nullable().meta({
+		description: "Only tasks of this type (its name, as `task_type` on a task); null: every type",
+	}),
 	description: z.string().max(500).nullable(),
 };
 

@@ -65,6 +65,11 @@ function prefixText(pattern: string): string {
 	return pattern.endsWith("*") ? pattern.slice(0, -1) : pattern;
 }
 
+/** What a pattern matches, as one string: `reports.` and `reports.*` both give `reports.*`. */
+export function patternMeaning(pattern: string): string {
+	return isPrefix(pattern) ? `${prefixText(pattern)}*` : pattern;
+}
+
 /** The registry's definition of the type named `type`, if it has one. */
 export function taskTypeByName(type: string): TaskTypeDefinition | undefined {
 	return type === OTHER_TYPE.type ? OTHER_TYPE : TASK_TYPES.find((t) => t.type === type);

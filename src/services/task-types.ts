@@ -9,6 +9,7 @@ import type { PushTarget } from "../execute/push";
 import { outboundModeOf, outboundUrlProblem } from "../execute/ssrf-guard";
 import {
 	OTHER_TYPE,
+	patternMeaning,
 	type ResolvedTaskType,
 	resolveType,
 	TASK_TYPES,
@@ -118,10 +119,37 @@ function checkDefinition(env: Env, definition: TenantTaskType): void {
 	}
 }
 
+/**
+ * Refuses a pattern another of the tenant's types already has (or one matching the same names):
+ * the type found first would keep those names, so the new one could never win them.
+ * Throws ApiError VALIDATION_FAILED naming the pattern.
+ */
+async function checkPatternsUnclaimed(env: Env, tenant: string, definition: TenantTaskType): Promise<void> {
+	const registry = await tenantRegistry(env.DB, tenant);
+	const owners = new Map<string, string>();
+	for (const other of registry.tenant.filter((t) => t.type !== definition.type)) {
+		for (const pattern of other.patterns) {
+			owners.set(patternMeaning(pattern), other.type);
+		}
+	}
+	const patterns = resolveType(definition, taskTypeByName(definition.type)).patterns;
+	patterns.forEach((pattern, index) => {
+		const owner = owners.get(patternMeaning(pattern));
+		if (owner) {
+			const path = definition.patterns ? `patterns.${index}` : "patterns";
+			refuse(
+				path,
+				`${pattern} is already a pattern of the type ${owner}, which would keep the names it matches; change or delete that type first`,
+			);
+		}
+	});
+}
+
 /** Defines or replaces the tenant's type (a field left out comes from the built-in type of that name, else the defaults). */
 export async function putTaskType(env: Env, caller: Caller, type: string, body: Omit<TenantTaskType, "type">): Promise<TaskTypeInfo> {
 	const definition: TenantTaskType = { ...body, type };
 	checkDefinition(env, definition);
+	await checkPatternsUnclaimed(env, caller.tenant, definition);
 	await saveTenantTaskType(historyDb(env.DB), caller.tenant, definition, Date.now());
 	forgetTenantRegistry(caller.tenant);
 	return getTaskType(env, caller, type);

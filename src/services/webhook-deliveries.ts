@@ -62,10 +62,12 @@ function decodeCursor(cursor: string): { created_at: number; id: string } {
 
 const encodeCursor = (row: DeliveryRow) => btoa(`${row.created_at}.${row.id}`).replace(/\+/g, "-").replace(/\//g, "_");
 
-async function requireOwn(env: Env, tenant: string, subscriptionId: string): Promise<void> {
-	if (!(await findSubscription(historyDb(env.DB), tenant, subscriptionId))) {
+async function requireOwn(env: Env, tenant: string, subscriptionId: string) {
+	const subscription = await findSubscription(historyDb(env.DB), tenant, subscriptionId);
+	if (!subscription) {
 		throw new ApiError("NOT_FOUND", "no webhook subscription with this id");
 	}
+	return subscription;
 }
 
 /** Newest first; `next_cursor` pages on (null on the last page). */
@@ -87,13 +89,18 @@ export async function listDeliveryViews(env: Env, tenant: string, subscriptionId
 /**
  * Sends the delivery again through the queue, with the same `webhook-id` and body (a receiver
  * that has it already recognises it), and a fresh retry schedule should that try fail.
+ * Throws ApiError NOT_FOUND (no such subscription or delivery) or CONFLICT (the subscription is disabled).
  */
 export async function redeliver(env: Env, tenant: string, subscriptionId: string, deliveryId: string, now = Date.now()) {
-	await requireOwn(env, tenant, subscriptionId);
+	const subscription = await requireOwn(env, tenant, subscriptionId);
 	const db = historyDb(env.DB);
 	const row = await findDelivery(db, tenant, deliveryId);
 	if (!row || row.subscription_id !== subscriptionId) {
 		throw new ApiError("NOT_FOUND", "no delivery with this id for this subscription");
+	}
+	if (subscription.disabled_at !== null) {
+		// The consumer sends nothing to a disabled subscription: queued, it would only dead-letter.
+		throw new ApiError("CONFLICT", 'the subscription is disabled, so nothing would be sent: re-enable it first (PATCH {"enabled": true})');
 	}
 	const pending = await markDeliveryPending(db, tenant, deliveryId, now);
 	const message: DeliveryMessage = { kind: "delivery", tenant, delivery_id: deliveryId, step: -1 };

@@ -171,9 +171,18 @@ describe("the taskplane command", () => {
 		const unknown = await cli("tasks", "get", randomUUID());
 		expect(unknown.code).toBe(3);
 		expect(unknown.stderr).toContain("404 NOT_FOUND");
+		const unknownJson = await cli("--json", "tasks", "get", randomUUID());
+		expect(unknownJson.code).toBe(3);
+		expect(JSON.parse(unknownJson.stderr)).toMatchObject({ status: 404, code: "NOT_FOUND" });
 
 		const usage = await cli("tasks", "create");
 		expect(usage.code).toBe(64);
+
+		// `keys list --tenant`: the only way the ADMIN_TOKEN can list keys (it must name a tenant);
+		// a tenant's own admin (here the keyless dev tenant) may name itself.
+		const keys = await cli("--json", "keys", "list", "--tenant", "dev");
+		expect(keys.code, keys.stderr).toBe(0);
+		expect(Array.isArray(JSON.parse(keys.stdout))).toBe(true);
 	});
 
 	it("runs a module's handlers as a pull worker until SIGTERM", { timeout: 60_000 }, async () => {

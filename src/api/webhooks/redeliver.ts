@@ -10,7 +10,7 @@ const route = createRoute({
 	tags: ["webhooks"],
 	summary: "Send a delivery again",
 	description:
-		"Queues one more try of the delivery, with the same body and the same `webhook-id` (a receiver that has it already recognises it), and a fresh retry schedule should it fail. Answers the delivery, `pending`.",
+		"Queues one more try of the delivery, with the same body and the same `webhook-id` (a receiver that has it already recognises it), and a fresh retry schedule should it fail. Answers the delivery, `pending`. A disabled subscription is a 409: re-enable it first.",
 	request: { params: DeliveryParam },
 	responses: { 202: { description: "Queued", content: deliveryJson }, ...errorResponses },
 });
