@@ -72,6 +72,28 @@ describe("the retry schedule", () => {
 		expect((await deliveries(key, sub.id)).deliveries[0]).toMatchObject({ status: "delivered", attempts: 9, response_status: 200 });
 	});
 
+	it("a redelivery the queue refuses is a 5xx that leaves the log as it was", async () => {
+		holdWebhookQueue();
+		const { tenant, key } = await admin("refused");
+		const sub = await subscribe(key, { url: "http://hooks.test/refused" });
+		await consume([eventMessage(tenant, "task.failed", {})], { fetch: receiver(500).fetch });
+		const [before] = (await deliveries(key, sub.id)).deliveries;
+		vi.spyOn(env.WEBHOOK_QUEUE, "send").mockRejectedValue(new Error("queue unavailable"));
+		const res = await send(`/v1/webhooks/${sub.id}/deliveries/${before?.id}/redeliver`, { key, body: {} });
+		expect(res.status).toBeGreaterThanOrEqual(500);
+		expect((await deliveries(key, sub.id)).deliveries[0]).toEqual(before);
+	});
+
+	it("a URL with a user or password is a 422 (it would be sent and shown everywhere)", async () => {
+		const { key } = await admin("userinfo");
+		await expectProblem(await send("/v1/webhooks", { key, body: { url: "http://user:pw@hooks.test/x" } }), 422, "VALIDATION_FAILED");
+		await expectProblem(
+			await send("/v1/tasks", { key, body: { task_name: "demo.sleep", callback_url: "https://user@hooks.test/x" } }),
+			422,
+			"VALIDATION_FAILED",
+		);
+	});
+
 	it("a 500 then a 200: delivered on the first retry", async () => {
 		const held = holdWebhookQueue();
 		const { tenant, key } = await admin("flaky");

@@ -18,7 +18,13 @@ export const httpUrl = () =>
 	z
 		.string()
 		.max(2048)
-		.refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "an absolute http(s) URL");
+		.refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "an absolute http(s) URL")
+		// Credentials in the URL would be sent on every request and shown wherever the URL is (the
+		// subscription, the delivery log, the task): headers are the place for a secret.
+		.refine(
+			(url) => !URL.canParse(url) || (new URL(url).username === "" && new URL(url).password === ""),
+			"no user or password in the URL",
+		);
 
 /**
  * A push target as a create body gives it. Whether its URL may be called (https, no private

@@ -160,6 +160,19 @@ export async function markDeliveryPending(db: HistoryDb, tenant: string, id: str
 	);
 }
 
+/**
+ * Undoes `markDeliveryPending(…, now)` when the redelivery it announced could not be queued: the
+ * row gets back its status and next try, unless something has written it since (a consumer's try).
+ */
+export async function unmarkDeliveryPending(db: HistoryDb, tenant: string, before: DeliveryRow, now: number): Promise<void> {
+	const d = webhookDeliveries;
+	await db
+		.update(d)
+		.set({ status: before.status, next_attempt_at: before.next_attempt_at })
+		.where(and(eq(d.tenant_id, tenant), eq(d.id, before.id), eq(d.status, "pending"), eq(d.next_attempt_at, now)))
+		.run();
+}
+
 export interface DeliveryQuery {
 	status?: readonly string[];
 	event_type?: readonly string[];

@@ -2,7 +2,14 @@
 import type { DeliveryStatus } from "../contract/webhook-events";
 import { ApiError } from "../errors";
 import { historyDb } from "../history/db";
-import { type DeliveryRow, findDelivery, findSubscription, listDeliveries, markDeliveryPending } from "../history/webhooks";
+import {
+	type DeliveryRow,
+	findDelivery,
+	findSubscription,
+	listDeliveries,
+	markDeliveryPending,
+	unmarkDeliveryPending,
+} from "../history/webhooks";
 import { count } from "../usage";
 import type { DeliveryMessage } from "../webhooks/messages";
 
@@ -104,7 +111,13 @@ export async function redeliver(env: Env, tenant: string, subscriptionId: string
 	}
 	const pending = await markDeliveryPending(db, tenant, deliveryId, now);
 	const message: DeliveryMessage = { kind: "delivery", tenant, delivery_id: deliveryId, step: -1 };
-	await env.WEBHOOK_QUEUE.send(message, { contentType: "json" });
+	try {
+		await env.WEBHOOK_QUEUE.send(message, { contentType: "json" });
+	} catch (error) {
+		// A 5xx must not leave the log saying "pending" for a try nothing will make.
+		await unmarkDeliveryPending(db, tenant, row, now);
+		throw error;
+	}
 	count("queue_operations", 3);
 	return deliveryView(pending ?? row);
 }
