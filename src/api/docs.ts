@@ -1,4 +1,5 @@
 import type { App } from "./openapi";
+import { pagePolicy } from "./security";
 
 /** Swagger UI from the Worker's own assets (scripts/copy-vendor.mjs copies it there), so /docs works offline. */
 const SWAGGER_UI = "/vendor/swagger-ui";
@@ -30,16 +31,7 @@ window.onload = () => {
  * UI script and stylesheet from this origin, the inline bootstrap by nonce, nothing from elsewhere.
  */
 function docsPolicy(nonce: string): string {
-	return [
-		"default-src 'none'",
-		`script-src 'nonce-${nonce}' 'self'`,
-		"style-src 'self'",
-		"img-src 'self' data:",
-		"connect-src 'self'",
-		"base-uri 'none'",
-		"form-action 'none'",
-		"frame-ancestors 'none'",
-	].join("; ");
+	return pagePolicy(`'nonce-${nonce}' 'self'`);
 }
 
 export function registerDocs(app: App) {

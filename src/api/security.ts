@@ -20,6 +20,23 @@ const securityHeaders = secureHeaders({
 	overwrite: false,
 });
 
+/**
+ * The policy of a page this Worker serves (the dashboard, /docs): its files and its requests come
+ * from this origin only; `scriptSrc` says which scripts may run ("'self'", or a nonce beside it).
+ */
+export function pagePolicy(scriptSrc: string): string {
+	return [
+		"default-src 'none'",
+		`script-src ${scriptSrc}`,
+		"style-src 'self'",
+		"img-src 'self' data:",
+		"connect-src 'self'",
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+	].join("; ");
+}
+
 /** Origins from CORS_ORIGINS: "*" for any, a comma-separated list, or empty for no CORS at all. */
 export function corsOrigins(value: string | undefined): "*" | string[] {
 	const list = (value ?? "")

@@ -6,22 +6,14 @@
  */
 import type { Context } from "hono";
 import type { App, AppEnv } from "../api/openapi";
+import { pagePolicy } from "../api/security";
 import { ApiError } from "../errors";
 
 /**
  * No inline script or style at all, so no nonce is needed: every script and stylesheet is a file
  * of this origin, and the page talks to this origin only.
  */
-export const DASHBOARD_POLICY = [
-	"default-src 'none'",
-	"script-src 'self'",
-	"style-src 'self'",
-	"img-src 'self' data:",
-	"connect-src 'self'",
-	"base-uri 'none'",
-	"form-action 'none'",
-	"frame-ancestors 'none'",
-].join("; ");
+export const DASHBOARD_POLICY = pagePolicy("'self'");
 
 /**
  * The asset for this request, with headers the app's middleware may still add to.

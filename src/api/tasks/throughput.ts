@@ -3,6 +3,7 @@ import { StatsFiltersSchema } from "../../contract/task-filters";
 import { taskThroughput } from "../../services/throughput";
 import { type App, errorResponses } from "../openapi";
 import { filtersFromQuery, parseFilters } from "./list-schema";
+import { StatsQuery } from "./stats";
 
 const count = z.number().int();
 
@@ -31,11 +32,7 @@ const route = createRoute({
 		"The tasks GET /v1/tasks/stats counts (created in the last `hours_ago` hours, default 24, of some types or one namespace) " +
 		"that have finished, per bucket of their completion time and outcome: every bucket from the window's start, zeros included.",
 	request: {
-		query: z.looseObject({
-			task_type: z.union([z.string(), z.array(z.string())]).optional(),
-			namespace: z.string().optional(),
-			hours_ago: z.string().optional().openapi({ description: "Default 24" }),
-		}),
+		query: StatsQuery,
 	},
 	responses: {
 		200: { description: "Finished tasks per bucket", content: { "application/json": { schema: TaskThroughputSchema } } },
