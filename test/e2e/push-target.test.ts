@@ -3,10 +3,11 @@
  * target, verifies every request's signature with `standardwebhooks` and the tenant's secret,
  * and answers as each task's payload asks. Each task must end as the outcome table says.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { api, readBody } from "./http";
 
 const base = inject("baseUrl");
 
@@ -36,14 +37,6 @@ let secret: string;
 const received: Pushed[] = [];
 const unverified: string[] = [];
 
-async function readBody(request: IncomingMessage): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of request) {
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
-}
-
 /** After a 202, the target reports as a real one would: progress, then complete, with the token. */
 async function reportLater(pushed: Pushed): Promise<void> {
 	const headers = { authorization: `Bearer ${pushed.token}`, "content-type": "application/json" };
@@ -51,17 +44,8 @@ async function reportLater(pushed: Pushed): Promise<void> {
 	await fetch(`${pushed.report_url}/complete`, { method: "POST", headers, body: JSON.stringify({ result: { reported: true } }) });
 }
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-	const response = await fetch(`${base}${path}`, {
-		method,
-		headers: body === undefined ? {} : { "content-type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return { status: response.status, body: (await response.json()) as T };
-}
-
 beforeAll(async () => {
-	secret = (await api<{ secret: string }>("GET", "/v1/signing-secret")).body.secret;
+	secret = (await api<{ secret: string }>(base, "GET", "/v1/signing-secret")).body.secret;
 	server = createServer(async (request, response) => {
 		const body = await readBody(request);
 		let pushed: Pushed;
@@ -93,7 +77,7 @@ afterAll(async () => {
 });
 
 async function pushTask(answers: number[], maxRetries = 3): Promise<Task> {
-	const created = await api<Task>("POST", "/v1/tasks", {
+	const created = await api<Task>(base, "POST", "/v1/tasks", {
 		task_name: "render.video",
 		payload: { answers },
 		max_retries: maxRetries,
@@ -107,7 +91,7 @@ async function pushTask(answers: number[], maxRetries = 3): Promise<Task> {
 async function waitForEnd(taskId: string, timeout = 20_000): Promise<Task> {
 	return vi.waitFor(
 		async () => {
-			const { body } = await api<Task>("GET", `/v1/tasks/${taskId}`);
+			const { body } = await api<Task>(base, "GET", `/v1/tasks/${taskId}`);
 			if (!["COMPLETED", "FAILED", "CANCELED", "COMPLETED_WITH_ERRORS"].includes(body.status)) {
 				throw new Error(`task ${taskId} is ${body.status} (attempt ${body.attempt})`);
 			}

@@ -5,10 +5,11 @@
  * callback_url gets its terminal event signed with the tenant's signing secret; a delivery is
  * redelivered from the log. The server retries after 1 s (WEBHOOK_RETRY_SCHEDULE in global-setup.ts).
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { api, readBody } from "./http";
 
 const base = inject("baseUrl");
 /** Tasks of other e2e files run on the same server: this namespace keeps their events out. */
@@ -27,23 +28,6 @@ let receiverUrl: string;
 const secrets: { hook: string; callback: string } = { hook: "", callback: "" };
 const hits: Hit[] = [];
 const unverified: string[] = [];
-
-async function readBody(request: IncomingMessage): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of request) {
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
-}
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-	const response = await fetch(`${base}${path}`, {
-		method,
-		headers: body === undefined ? {} : { "content-type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	return { status: response.status, body: (await response.json()) as T };
-}
 
 beforeAll(async () => {
 	server = createServer(async (request, response) => {
@@ -66,7 +50,7 @@ beforeAll(async () => {
 	});
 	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 	receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	secrets.callback = (await api<{ secret: string }>("GET", "/v1/signing-secret")).body.secret;
+	secrets.callback = (await api<{ secret: string }>(base, "GET", "/v1/signing-secret")).body.secret;
 });
 
 afterAll(async () => {
@@ -75,7 +59,7 @@ afterAll(async () => {
 
 describe("webhooks against wrangler dev", () => {
 	it("a subscriber gets each event once after a 500 then a 200; a callback_url gets its task's; a redelivery comes again", async () => {
-		const created = await api<{ id: string; secret: string }>("POST", "/v1/webhooks", {
+		const created = await api<{ id: string; secret: string }>(base, "POST", "/v1/webhooks", {
 			url: `${receiverUrl}/hook`,
 			namespace: NAMESPACE,
 			events: ["task.completed", "task.failed"],
@@ -91,7 +75,7 @@ describe("webhooks against wrangler dev", () => {
 					payload: { duration_seconds: 0 },
 					...(i === 0 ? { callback_url: `${receiverUrl}/callback` } : {}),
 				};
-				const res = await api<{ task_id: string; callback_url: string | null }>("POST", "/v1/tasks", body);
+				const res = await api<{ task_id: string; callback_url: string | null }>(base, "POST", "/v1/tasks", body);
 				expect(res.status).toBe(202);
 				return res.body;
 			}),
@@ -121,6 +105,7 @@ describe("webhooks against wrangler dev", () => {
 		}
 
 		const log = await api<{ deliveries: { id: string; status: string; attempts: number; response_status: number; task_id: string }[] }>(
+			base,
 			"GET",
 			`/v1/webhooks/${created.body.id}/deliveries?status=delivered`,
 		);
@@ -129,12 +114,18 @@ describe("webhooks against wrangler dev", () => {
 
 		const [first] = log.body.deliveries;
 		const firstHit = acknowledged("/hook").find((h) => h.task_id === first?.task_id);
-		const redelivered = await api<{ status: string }>("POST", `/v1/webhooks/${created.body.id}/deliveries/${first?.id}/redeliver`, {});
+		const redelivered = await api<{ status: string }>(
+			base,
+			"POST",
+			`/v1/webhooks/${created.body.id}/deliveries/${first?.id}/redeliver`,
+			{},
+		);
 		expect(redelivered.status).toBe(202);
 		await vi.waitFor(() => expect(hits.filter((h) => h.id === firstHit?.id)).toHaveLength(3), { timeout: 10_000, interval: 200 });
 		await vi.waitFor(
 			async () => {
 				const again = await api<{ status: string; attempts: number }>(
+					base,
 					"GET",
 					`/v1/webhooks/${created.body.id}/deliveries?task_id=${first?.task_id}`,
 				);
