@@ -8,6 +8,7 @@ import {
 	expectProblem,
 	getTask,
 	holdQueue,
+	holdTurns,
 	postJson,
 	readTask,
 	runAttempt,
@@ -36,7 +37,7 @@ function pollUntil(taskId: string, status: TaskStatus, timeout = 4_000): Promise
 	);
 }
 
-describe("POST /v1/tasks → COMPLETED through the real queue consumer", () => {
+describe("POST /v1/tasks → COMPLETED, run by the task's own object", () => {
 	it("answers 202 with Location and the task, which then runs to COMPLETED", async () => {
 		const res = await postJson("/v1/tasks", { task_name: "demo.sleep", payload: { duration_seconds: 0 }, metadata: { company_id: "c1" } });
 		expect(res.status).toBe(202);
@@ -55,7 +56,7 @@ describe("POST /v1/tasks → COMPLETED through the real queue consumer", () => {
 			metadata: { company_id: "c1" },
 			cancel_requested: false,
 		});
-		// The answer waits for the task's own storage only: its turn and its message follow.
+		// The answer waits for the task's own storage only: its turn and its run follow.
 		expect(task.status).toBe("PENDING");
 
 		const done = await pollUntil(task.task_id, "COMPLETED");
@@ -66,8 +67,8 @@ describe("POST /v1/tasks → COMPLETED through the real queue consumer", () => {
 		const events = await taskEvents(task.task_id);
 		expect(events.map((e) => [e.type, e.from_status, e.to_status])).toEqual([
 			["created", null, "PENDING"],
-			["queued", "PENDING", "QUEUED"],
-			["started", "QUEUED", "PROCESSING"],
+			// A builtin attempt starts in the commit of its turn: no queue, no QUEUED between.
+			["started", "PENDING", "PROCESSING"],
 			["completed", "PROCESSING", "COMPLETED"],
 		]);
 		const seqs = events.map((e) => e.seq);
@@ -187,7 +188,7 @@ describe("cancel", () => {
 
 describe("retry", () => {
 	it("runs a FAILED task again as attempt 2, which fails again", async () => {
-		holdQueue();
+		holdTurns();
 		const task = await createTask({ task_name: "demo.fail", payload: { code: "NOPE", message: "no", retryable: false }, max_retries: 1 });
 		const failed = await runAttempt(task.task_id);
 		expect(failed).toMatchObject({ attempt: 1, retry_count: 0, error_code: "NOPE" });

@@ -1,14 +1,15 @@
 /**
  * Dispatch end to end through the API: tasks offer themselves to their namespace's dispatcher,
  * wait in priority order under its limit, say why on GET, and each end grants the next. The
- * queue is held; the test delivers each granted attempt itself.
+ * tasks are pushed (http), so a granted attempt waits QUEUED: the queue is held and the test
+ * delivers each one itself to a target that answers at once.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, expect, it, vi } from "vitest";
 import { namespaceStub } from "../src/dispatch";
 import type { Task } from "../src/task/task";
-import { api, createTask, deliverMessages, finishBuiltinRun, holdQueue, readTask, TENANT, taskStub } from "./helpers";
+import { api, createTask, deliverMessages, holdQueue, readTask, TENANT, taskStub } from "./helpers";
 
 vi.setConfig({ testTimeout: 60_000 });
 afterEach(() => vi.restoreAllMocks());
@@ -33,9 +34,10 @@ async function getView(taskId: string) {
 
 it("runs 5 urgent tasks before 20 bulk ones created earlier, one at a time, and says why each waits", async () => {
 	holdQueue();
+	vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ done: true }));
 	const ns = `flow-${crypto.randomUUID().slice(0, 8)}`;
 	expect((await put(ns, { max_concurrency: 1, paused: true })).status).toBe(200);
-	const body = { task_name: "demo.sleep", namespace: ns, payload: { duration_seconds: 0 } };
+	const body = { task_name: "render.frame", namespace: ns, payload: {}, target: { url: "http://push-target.test/run" } };
 	const bulk: Task[] = [];
 	for (let i = 0; i < 20; i++) {
 		bulk.push(await createTask({ ...body, priority: 0 }));
@@ -61,8 +63,8 @@ it("runs 5 urgent tasks before 20 bulk ones created earlier, one at a time, and 
 		const task = (await readTask(taskStub(id))) as Task;
 		expect(task.status).toBe("QUEUED");
 		await deliverMessages([{ task_id: id, tenant: TENANT, attempt: task.attempt }]);
-		// The consumer hands a builtin attempt to its object, which runs it from its alarm.
-		expect((await finishBuiltinRun(id)).status).toBe("COMPLETED");
+		// The consumer pushes the attempt; the target's 200 completes it.
+		expect((await readTask(taskStub(id)))?.status).toBe("COMPLETED");
 		// Its release reaches the dispatcher from the object's outbox, just after the run ends.
 		await vi.waitFor(async () => expect(await runningTaskIds(ns)).not.toContain(id), { timeout: 10_000, interval: 20 });
 	}

@@ -87,6 +87,16 @@ export function holdQueue(): MockInstance<Queue["send"]> {
 	return vi.spyOn(env.TASK_QUEUE, "send").mockResolvedValue({} as QueueSendResponse);
 }
 
+/**
+ * Keeps the dispatcher from granting turns: every offer is answered "waiting" without reaching
+ * the NamespaceObject, so a builtin attempt (which starts in the commit of its grant, with no
+ * queue between) stays PENDING until the test grants it (`runAttempt`).
+ */
+export function holdTurns() {
+	const waiting = { reason: "paused", since: new Date().toISOString() } as const;
+	return spyOnDispatcher("offer").mockResolvedValue({ granted: false, waiting });
+}
+
 /** Delivers `bodies` to the Worker's queue handler as one batch; resolves once it has returned. */
 export async function deliverMessages(bodies: unknown[]) {
 	const messages = bodies.map((body, i) => ({ id: `msg-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts: 1, body }));
@@ -98,17 +108,23 @@ export async function deliverMessages(bodies: unknown[]) {
 }
 
 /**
- * Runs the task's current attempt from the test, as the dispatcher, the consumer and the
- * object's alarm would: its turn is granted (if it still waits), its message delivered here and
- * the alarm that runs the builtin handler fired here, so the handler has finished when this
- * resolves. Use with `holdQueue()`, so the runtime's consumer races nothing.
+ * Runs the task's current attempt to its end from the test, as the dispatcher, the queue and
+ * the object's alarm would: its turn is granted if it still waits (a builtin attempt then starts
+ * in that commit and its object runs it from its alarm), a queued (http) attempt's message is
+ * delivered here, and it resolves once that attempt has ended. With `holdQueue()`, the runtime's
+ * consumer races nothing.
  */
 export async function runAttempt(taskId: string): Promise<Task> {
 	const stub = taskStub(taskId);
-	const { attempt } = (await readTask(stub)) as Task;
-	expect(await stub.grant(attempt)).toBe(true);
-	await deliverMessages([{ task_id: taskId, tenant: TENANT, attempt }]);
-	return finishBuiltinRun(taskId);
+	const { attempt, status } = (await readTask(stub)) as Task;
+	if (status === "PENDING") {
+		await stub.grant(attempt);
+	}
+	if (((await readTask(stub)) as Task).status === "QUEUED") {
+		await deliverMessages([{ task_id: taskId, tenant: TENANT, attempt }]);
+	}
+	const live = ["PENDING", "QUEUED", "PROCESSING"];
+	return waitForTask(taskId, (t) => t.attempt !== attempt || !live.includes(t.status), 10_000);
 }
 
 /**

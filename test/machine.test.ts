@@ -48,7 +48,7 @@ function taskIn(status: TaskStatus, overrides: Partial<TaskRecord> = {}): TaskRe
 
 const failure = { code: "BOOM", message: "it broke", retryable: true };
 const EVENTS: Record<string, TaskEvent> = {
-	dispatch: { type: "dispatch", attempt: ATTEMPT },
+	dispatch: { type: "dispatch", attempt: ATTEMPT, lease_ms: 30_000 },
 	wake: { type: "wake" },
 	redeliver: { type: "redeliver", attempt: ATTEMPT },
 	start: { type: "start", attempt: ATTEMPT, lease_ms: LEASE_MS, token_hash: "h2", runner: "builtin" },
@@ -68,7 +68,8 @@ type EventName = keyof typeof EVENTS;
 
 /** Where each allowed pair lands; every other pair must be refused with the code given. */
 const ALLOWED: Partial<Record<TaskStatus, Partial<Record<EventName, TaskStatus>>>> = {
-	PENDING: { dispatch: "QUEUED", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
+	// The spec is builtin: its turn starts the attempt (an http task's turn queues it, below).
+	PENDING: { dispatch: "PROCESSING", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
 	SCHEDULED: { wake: "PENDING", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
 	QUEUED: { start: "PROCESSING", redeliver: "QUEUED", "cancel soft": "CANCELED", "cancel hard": "CANCELED" },
 	PROCESSING: {
@@ -173,8 +174,23 @@ describe("every way to CANCELED has one shape", () => {
 });
 
 describe("allowed transitions carry the right fields and effects", () => {
-	it("dispatch queues the current attempt and asks for its message", () => {
-		const { task, effects } = accepted(transition(taskIn("PENDING"), EVENTS.dispatch as TaskEvent, ctx()));
+	it("dispatch starts a builtin attempt in the same commit: leased, timed, no queue message", () => {
+		const { task, effects, note } = accepted(transition(taskIn("PENDING"), EVENTS.dispatch as TaskEvent, ctx()));
+		expect(task).toMatchObject({
+			status: "PROCESSING",
+			queued_at: new Date(NOW).toISOString(),
+			started_at: new Date(NOW).toISOString(),
+			lease_deadline: NOW + 30_000,
+			timeout_at: NOW + task.timeout_seconds * 1000,
+			redeliver_at: null,
+		});
+		expect(effects.filter((e) => e.type === "enqueue")).toEqual([]);
+		expect(note).toMatchObject({ type: "started", from_status: "PENDING", to_status: "PROCESSING", data: { runner: "builtin" } });
+	});
+
+	it("dispatch queues an http attempt and asks for its message", () => {
+		const { task, effects } = accepted(transition(taskIn("PENDING", { execution: "http" }), EVENTS.dispatch as TaskEvent, ctx()));
+		expect(task.status).toBe("QUEUED");
 		expect(task.queued_at).toBe(new Date(NOW).toISOString());
 		expect(effects).toEqual([{ type: "enqueue", attempt: ATTEMPT }]);
 	});
@@ -186,7 +202,7 @@ describe("allowed transitions carry the right fields and effects", () => {
 	});
 
 	it("dispatch arms the redelivery deadline; start clears it", () => {
-		const queued = accepted(transition(taskIn("PENDING"), EVENTS.dispatch as TaskEvent, ctx())).task;
+		const queued = accepted(transition(taskIn("PENDING", { execution: "http" }), EVENTS.dispatch as TaskEvent, ctx())).task;
 		expect(queued.redeliver_at).toBe(NOW + REDELIVER_AFTER_MS);
 		expect(accepted(transition(queued, EVENTS.start as TaskEvent, ctx())).task.redeliver_at).toBeNull();
 	});
@@ -201,7 +217,7 @@ describe("allowed transitions carry the right fields and effects", () => {
 	});
 
 	it("a grant for another attempt is stale", () => {
-		expect(transition(taskIn("PENDING"), { type: "dispatch", attempt: ATTEMPT - 1 }, ctx())).toMatchObject({
+		expect(transition(taskIn("PENDING"), { type: "dispatch", attempt: ATTEMPT - 1, lease_ms: 30_000 }, ctx())).toMatchObject({
 			ok: false,
 			code: "STALE_ATTEMPT",
 		});

@@ -11,6 +11,7 @@ import {
 	deliverMessages as deliver,
 	finishBuiltinRun,
 	holdQueue,
+	holdTurns,
 	postJson,
 	readTask,
 	runningAttempt,
@@ -26,11 +27,16 @@ afterEach(() => {
 
 const messageFor = (taskId: string, attempt: number): TaskQueueMessage => ({ task_id: taskId, tenant: TENANT, attempt });
 
-/** A QUEUED task whose message only the test delivers. */
-async function queuedTask(body: Record<string, unknown>): Promise<Task> {
-	holdQueue();
+/**
+ * A builtin task granted its turn by the test: the grant starts the attempt in the same commit
+ * (PROCESSING, no queue message) and the object runs the handler from its alarm.
+ */
+async function grantedTask(body: Record<string, unknown>): Promise<Task> {
+	const send = holdQueue();
+	holdTurns();
 	const task = await createTask(body);
 	expect(await taskStub(task.task_id).grant(1)).toBe(true);
+	expect(send).not.toHaveBeenCalled();
 	return task;
 }
 
@@ -41,14 +47,10 @@ async function messagesOf(taskId: string): Promise<Message[]> {
 }
 
 describe("queue consumer", () => {
-	it("runs the handler once for a duplicate delivery of the same attempt", async () => {
+	it("runs a builtin attempt once from its grant; messages naming it (an older build's, duplicated) run nothing", async () => {
 		const content = `hello ${crypto.randomUUID()}`;
-		const task = await queuedTask({ task_name: "messages.create", payload: { content } });
-		const held = vi.mocked(env.TASK_QUEUE.send);
-		// The message the object sent, and a copy of it in the same batch.
-		await vi.waitFor(() => expect(held).toHaveBeenCalledTimes(1));
-		const sent = held.mock.calls[0]?.[0];
-		expect(sent).toEqual(messageFor(task.task_id, 1));
+		const task = await grantedTask({ task_name: "messages.create", payload: { content } });
+		const sent = messageFor(task.task_id, 1);
 		const { ids, result } = await deliver([sent, sent]);
 		expect(result.ackAll).toBe(false);
 		expect(result.retryMessages).toEqual([]);
@@ -64,8 +66,7 @@ describe("queue consumer", () => {
 	});
 
 	it("runs nothing for a stale attempt", async () => {
-		const task = await queuedTask({ task_name: "messages.create", payload: { content: "once" } });
-		await deliver([messageFor(task.task_id, 1)]);
+		const task = await grantedTask({ task_name: "messages.create", payload: { content: "once" } });
 		const done = await finishBuiltinRun(task.task_id);
 		expect(done.status).toBe("COMPLETED");
 		const { ids, result } = await deliver([messageFor(task.task_id, 1), messageFor(task.task_id, 2)]);
@@ -104,18 +105,16 @@ describe("queue consumer", () => {
 		expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
 	});
 
-	it("acknowledges a builtin attempt at once: the object runs the handler from its alarm", { timeout: 15_000 }, async () => {
-		const task = await queuedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
-		// The consumer returns while the 30 s handler has not even begun.
-		const { result } = await deliver([messageFor(task.task_id, 1)]);
-		expect(result.explicitAcks).toHaveLength(1);
+	it("a grant returns at once: the object runs the builtin handler from its alarm", { timeout: 15_000 }, async () => {
+		// The grant returns while the 30 s handler has not even begun.
+		const task = await grantedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
 		expect(await readTask(taskStub(task.task_id))).toMatchObject({ status: "PROCESSING", progress: null });
+		await waitForTask(task.task_id, (t) => t.progress !== null, 5_000);
 		await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
 	});
 
 	it("a hard cancel aborts the running handler's signal at once and fences its late reports", { timeout: 15_000 }, async () => {
-		const task = await queuedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
-		await deliver([messageFor(task.task_id, 1)]);
+		const task = await grantedTask({ task_name: "demo.sleep", payload: { duration_seconds: 30 } });
 		const run = finishBuiltinRun(task.task_id, 14_000);
 		await waitForTask(task.task_id, (t) => t.status === "PROCESSING" && t.progress !== null, 5_000);
 		expect(await runningAttempt(task.task_id)).toBe(1);

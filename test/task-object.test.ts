@@ -14,6 +14,7 @@ import {
 	fireAlarmsUntil,
 	historyRow,
 	holdQueue,
+	holdTurns,
 	postJson,
 	readTask,
 	runAttempt,
@@ -174,7 +175,7 @@ describe("soft cancel with grace_seconds", () => {
 
 describe("automatic retries", () => {
 	it("demo.fail is retried with backoff, then FAILED with retry_count == max_retries", async () => {
-		holdQueue();
+		holdTurns();
 		const created = await createTask({
 			task_name: "demo.fail",
 			payload: { code: "FLAKY", message: "try again", retryable: true },

@@ -35,6 +35,11 @@ afterEach(() => {
 
 const unavailable = () => new Error("receiver unavailable");
 
+/** An http task: its turn queues the attempt (a builtin one starts in its own object, no queue). */
+function createPushTask(): Promise<Task> {
+	return createTask({ task_name: "render.video", payload: {}, target: { url: "http://push-target.test/run" } });
+}
+
 /** A receiver that fails twice, then works: `vi.spyOn(...).mockRejectedValueOnce` ×2 over the real one. */
 function failTwice<T extends { mockRejectedValueOnce(error: unknown): T }>(spy: T): T {
 	return spy.mockRejectedValueOnce(unavailable()).mockRejectedValueOnce(unavailable());
@@ -75,14 +80,12 @@ describe("create", () => {
 		expect(stored.alarm).toBeGreaterThanOrEqual(before + SAFETY_MS);
 		expect(stored.alarm).toBeLessThanOrEqual(Date.now() + SAFETY_MS);
 
-		holdQueue();
+		// A builtin attempt starts in the grant's own commit: no queue message, no QUEUED state.
+		const send = holdQueue();
 		answer({ granted: true });
-		const queued = await vi.waitFor(async () => {
-			const now = (await readTask(stub)) as Task;
-			expect(now.status).toBe("QUEUED");
-			return now;
-		});
-		expect(queued).toMatchObject({ attempt: 1, version: 2 });
+		expect(await finishBuiltinRun(task.task_id)).toMatchObject({ status: "COMPLETED", attempt: 1 });
+		expect((await taskEvents(task.task_id)).map((e) => e.type)).toEqual(["created", "started", "completed"]);
+		expect(send).not.toHaveBeenCalled();
 	});
 
 	it("of a task for later writes its history at once: no offer carries it", async () => {
@@ -103,15 +106,16 @@ describe("a failing receiver", () => {
 		const offer = failTwice(spyOnDispatcher("offer"));
 		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
 		const stub = taskStub(task.task_id);
-		await fireAlarmsUntil(stub, (t) => t?.status === "QUEUED", 5);
+		await fireAlarmsUntil(stub, (t) => t?.status !== "PENDING", 5);
 		expect(offer).toHaveBeenCalledTimes(3);
-		expect((await taskEvents(task.task_id)).filter((e) => e.type === "queued")).toHaveLength(1);
+		expect(await finishBuiltinRun(task.task_id)).toMatchObject({ status: "COMPLETED" });
+		expect((await taskEvents(task.task_id)).filter((e) => e.type === "started")).toHaveLength(1);
 	});
 
 	it("enqueue: the queue message is sent again until the queue takes it, then no more", async () => {
 		quiet();
 		const send = failTwice(holdQueue());
-		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
+		const task = await createPushTask();
 		const stub = taskStub(task.task_id);
 		expect(await stub.grant(1)).toBe(true);
 		await vi.waitFor(() => expect(send).toHaveBeenCalled());
@@ -160,21 +164,22 @@ describe("a failing receiver", () => {
 describe("repeated calls are harmless", () => {
 	it("a grant applies once; a grant for another attempt, or after the end, is refused", async () => {
 		const send = holdQueue();
-		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
+		const offer = spyOnDispatcher("offer").mockResolvedValue({ granted: false, waiting: { reason: "paused", since: "" } } as OfferAnswer);
+		// Runs for a second, so the attempt still holds its turn when asked.
+		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 1 } });
+		await vi.waitFor(() => expect(offer).toHaveBeenCalled());
 		const stub = taskStub(task.task_id);
 		expect(await stub.grant(2)).toBe(false);
 		expect(await stub.grant(1)).toBe(true);
 		expect(await stub.grant(1)).toBe(true);
 		expect(await stub.holdsTurn(1)).toBe(true);
 		expect(await stub.holdsTurn(2)).toBe(false);
-		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1));
-		expect((await taskEvents(task.task_id)).filter((e) => e.type === "queued")).toHaveLength(1);
-
-		await deliverMessages([send.mock.calls[0]?.[0]]);
 		expect(await finishBuiltinRun(task.task_id)).toMatchObject({ status: "COMPLETED" });
+		expect((await taskEvents(task.task_id)).filter((e) => e.type === "started")).toHaveLength(1);
 		expect(await stub.holdsTurn(1)).toBe(false);
 		expect(await stub.grant(1)).toBe(false);
-		expect(send).toHaveBeenCalledTimes(1);
+		// A builtin attempt is run by its own object: no queue message, ever.
+		expect(send).not.toHaveBeenCalled();
 	});
 
 	it("a repeated release (or record) of the same version leaves history as it was", async () => {
@@ -196,7 +201,8 @@ describe("repeated calls are harmless", () => {
 describe("a QUEUED attempt nothing starts", () => {
 	it("is sent again from the alarm 30 s after it was queued; a late original runs nothing twice", async () => {
 		const send = holdQueue();
-		const task = await createTask({ task_name: "demo.sleep", payload: { duration_seconds: 0 } });
+		const target = vi.spyOn(globalThis, "fetch").mockImplementation(async () => Response.json({ ok: true }));
+		const task = await createPushTask();
 		const stub = taskStub(task.task_id);
 		await stub.grant(1);
 		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1));
@@ -207,8 +213,9 @@ describe("a QUEUED attempt nothing starts", () => {
 		expect(await readTask(stub)).toEqual(queued);
 
 		await deliverMessages(send.mock.calls.map((call) => call[0]));
-		expect(await finishBuiltinRun(task.task_id)).toMatchObject({ status: "COMPLETED" });
+		expect(await readTask(stub)).toMatchObject({ status: "COMPLETED", result: { ok: true } });
 		expect((await taskEvents(task.task_id)).filter((e) => e.type === "started")).toHaveLength(1);
+		expect(target).toHaveBeenCalledTimes(1);
 	});
 });
 

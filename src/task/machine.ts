@@ -16,8 +16,11 @@ export interface TaskFailure {
 }
 
 export type TaskEvent =
-	/** The dispatcher's turn for `attempt`: a grant for an earlier attempt is stale. */
-	| { type: "dispatch"; attempt: number }
+	/**
+	 * The dispatcher's turn for `attempt`: a grant for an earlier attempt is stale. A builtin
+	 * attempt starts at once with a lease of `lease_ms` (its object runs it); an http one is queued.
+	 */
+	| { type: "dispatch"; attempt: number; lease_ms: number }
 	| { type: "wake" }
 	/** A QUEUED attempt nothing has started: its message is sent again (a late original is fenced). */
 	| { type: "redeliver"; attempt: number }
@@ -394,6 +397,12 @@ export function transition(task: TaskRecord, event: TaskEvent, ctx: MachineConte
 			}
 			if (task.status !== "PENDING" || task.attempt !== event.attempt) {
 				return reject("STALE_ATTEMPT", `a turn for attempt ${event.attempt} is stale (task is ${task.status}, attempt ${task.attempt})`);
+			}
+			if (task.execution === "builtin") {
+				// Nothing to hand over: the task's own object runs the handler, so the turn starts the
+				// attempt in this one commit (no queue message, no QUEUED state in between).
+				const granted = { ...task, queued_at: iso(ctx.now) };
+				return begin(granted, { attempt: task.attempt, lease_ms: event.lease_ms, token_hash: null, runner: "builtin" }, ctx, "started");
 			}
 			const next = { ...task, status: "QUEUED" as const, queued_at: iso(ctx.now), redeliver_at: ctx.now + REDELIVER_AFTER_MS };
 			return moved(task, next, "queued", `attempt ${task.attempt} queued`, [{ type: "enqueue", attempt: task.attempt }]);

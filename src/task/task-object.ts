@@ -240,12 +240,18 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		if (!stored) {
 			return false;
 		}
-		// Committed with its queue message owed and the alarm armed; the dispatcher does not wait
-		// for the send.
-		if (this.applyNow({ type: "dispatch", attempt }, Date.now()).ok) {
+		// Committed with the alarm that runs a builtin attempt (or the queue message an http one
+		// owes) armed; the dispatcher waits for neither.
+		if (this.dispatch(attempt).ok) {
 			this.flushInBackground();
 		}
 		return holdsTurnFor(this.require().record, attempt);
+	}
+
+	/** Applies the dispatcher's turn for `attempt`; a builtin attempt starts with the task's lease. */
+	private dispatch(attempt: number): { ok: true; task: Task } | RunnerRefusal {
+		const leaseMs = clampLease((this.require().record.lease_seconds ?? DEFAULT_LEASE_SECONDS) * 1000);
+		return this.applyNow({ type: "dispatch", attempt, lease_ms: leaseMs }, Date.now());
 	}
 
 	/** Reconciliation (Grantee): true while the task is QUEUED or PROCESSING `attempt`. */
@@ -382,7 +388,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 							return;
 						}
 						const now = Math.max(Date.now(), this.flushAsOf);
-						await flushOutbox(this.env, stored, now, (attempt) => this.applyNow({ type: "dispatch", attempt }, Date.now()));
+						await flushOutbox(this.env, stored, now, (attempt) => this.dispatch(attempt));
 					}
 					if (this.stored) {
 						this.arm(this.stored, Date.now());

@@ -86,13 +86,15 @@ export class BuiltinRunner {
 	) {}
 
 	/**
-	 * A builtin attempt PROCESSING with no run in this instance: just started, or its instance
-	 * died mid-run (kill -9, a restart). Running it again in the same attempt is safe because
-	 * handlers are idempotent by task (messages.create inserts once per task); if no alarm runs
-	 * it in time, the lease expires and the attempt is retried.
+	 * A builtin attempt PROCESSING with no run of it in this instance: just started, or its
+	 * instance died mid-run (kill -9, a restart). Running it again in the same attempt is safe
+	 * because handlers are idempotent by task (messages.create inserts once per task); if no alarm
+	 * runs it in time, the lease expires and the attempt is retried. A run of an earlier attempt
+	 * may still be finishing (its last report's flush) when a retry's attempt starts: the new
+	 * attempt is due all the same, and its alarm fires once that run's alarm has returned.
 	 */
 	isDue(record: TaskRecord | undefined): boolean {
-		return !!record && record.status === "PROCESSING" && record.execution === "builtin" && this.running === null;
+		return !!record && record.status === "PROCESSING" && record.execution === "builtin" && this.running?.attempt !== record.attempt;
 	}
 
 	/**
@@ -128,7 +130,9 @@ export class BuiltinRunner {
 		} finally {
 			clearInterval(renewal);
 			clearTimeout(timeout);
-			this.running = null;
+			if (this.running === run) {
+				this.running = null;
+			}
 		}
 	}
 
