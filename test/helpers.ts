@@ -124,7 +124,11 @@ export async function runAttempt(taskId: string): Promise<Task> {
 		await deliverMessages([{ task_id: taskId, tenant: TENANT, attempt }]);
 	}
 	const live = ["PENDING", "QUEUED", "PROCESSING"];
-	return waitForTask(taskId, (t) => t.attempt !== attempt || !live.includes(t.status), 10_000);
+	const ended = await waitForTask(taskId, (t) => t.attempt !== attempt || !live.includes(t.status), 10_000);
+	// The run's alarm invocation may still be flushing the end; the object arms its next alarm
+	// when it returns, so a test that fires alarms next waits for that.
+	await runEnded(taskId, 10_000);
+	return ended;
 }
 
 /**
@@ -134,7 +138,14 @@ export async function runAttempt(taskId: string): Promise<Task> {
  */
 export async function finishBuiltinRun(taskId: string, timeout = 10_000): Promise<Task> {
 	const { attempt } = (await readTask(taskStub(taskId))) as Task;
-	return waitForTask(taskId, (t) => t.status !== "PROCESSING" || t.attempt !== attempt, timeout);
+	const ended = await waitForTask(taskId, (t) => t.status !== "PROCESSING" || t.attempt !== attempt, timeout);
+	await runEnded(taskId, timeout);
+	return ended;
+}
+
+/** Waits until no builtin run holds the object's alarm invocation (it arms the next alarm as it returns). */
+async function runEnded(taskId: string, timeout: number): Promise<void> {
+	await vi.waitFor(async () => expect(await runningAttempt(taskId)).toBeNull(), { timeout, interval: 20 });
 }
 
 /** The builtin attempt the object is running from its alarm right now, or null. */

@@ -68,7 +68,7 @@ describe("priority under a concurrency limit", () => {
 		const [holder, ...rest] = await claimedTasks(26);
 		const bulk = rest.slice(0, 20);
 		const urgent = rest.slice(20);
-		expect(await stub.offer(offerOf(holder as Task, name))).toEqual({ granted: true, recorded: true });
+		expect(await stub.offer(offerOf(holder as Task, name))).toEqual({ granted: true, recorded: false });
 		for (const [i, task] of bulk.entries()) {
 			const answer = await stub.offer(offerOf(task, name, 0));
 			expect(answer).toMatchObject({ granted: false, waiting: { reason: "concurrency" } });
@@ -121,11 +121,11 @@ describe("per-type rate limits", () => {
 		for (const task of limited) {
 			answers.push(await stub.offer(offerOf(task, name)));
 		}
-		expect(answers[0]).toEqual({ granted: true, recorded: true });
+		expect(answers[0]).toEqual({ granted: true, recorded: false });
 		for (const answer of answers.slice(1)) {
 			expect(answer).toMatchObject({ granted: false, waiting: { reason: "rate_limit" } });
 		}
-		expect(await stub.offer(offerOf(other as Task, name))).toEqual({ granted: true, recorded: true });
+		expect(await stub.offer(offerOf(other as Task, name))).toEqual({ granted: true, recorded: false });
 		for (let firing = 0; firing < 30 && (await stub.status(TENANT, name)).ready > 0; firing++) {
 			// The offers take real time (each answer waits for its group commit), so the alarm may
 			// have fired by itself meanwhile: then none is armed at this instant, and we look again.
@@ -161,7 +161,7 @@ describe("reconciliation", () => {
 		const { name, stub } = freshNamespace();
 		await stub.configure(TENANT, name, { max_concurrency: 1 });
 		const [gone, next] = await claimedTasks(2);
-		expect(await stub.offer(offerOf(gone as Task, name))).toEqual({ granted: true, recorded: true });
+		expect(await stub.offer(offerOf(gone as Task, name))).toEqual({ granted: true, recorded: false });
 		expect(await stub.offer(offerOf(next as Task, name))).toMatchObject({ granted: false });
 		// The task ends; its release goes to its own namespace, never to this one: lost.
 		await postJson(`/v1/tasks/${(gone as Task).task_id}/cancel`, { mode: "hard" });

@@ -4,8 +4,8 @@
  * per window, so D1 — one database, one writer — sees a few large writes instead of one per
  * task change.
  *
- * The window: flushes are rate-limited by a token bucket, one per WINDOW_MS in the long run with
- * a burst of FLUSH_BURST. While the namespace is quiet a snapshot goes at once (a lone task waits
+ * The window: flushes are rate-limited by a token bucket, one per WINDOW_MS with a burst of
+ * FLUSH_BURST. While the namespace is quiet a snapshot goes at once (a lone task waits
  * one D1 round trip, as it would alone); under load a flush goes every WINDOW_MS, or as soon as
  * MAX_BUFFERED snapshots wait, so the window widens from nothing to WINDOW_MS with the load.
  * WINDOW_MS is what D1 round trips per task come down to under load (each task brings about
@@ -20,7 +20,8 @@ import type { HistorySnapshot } from "./protocol";
 
 export const MAX_BUFFERED = 400;
 export const WINDOW_MS = 500;
-export const FLUSH_BURST = 4;
+/** One: a burst after a lull would cost round trips a steady load never needs. */
+export const FLUSH_BURST = 1;
 const FLUSHES = { perSecond: 1000 / WINDOW_MS, burst: FLUSH_BURST };
 
 interface Waiter {

@@ -52,9 +52,12 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 	}
 
 	/**
-	 * The turn is decided first (synchronously, see the class comment); the answer then waits for
-	 * the group commit of the offer's snapshot, so the task need not send the same state to
-	 * history again (under load, that second write was a request and a D1 update per task).
+	 * The turn is decided first (synchronously, see the class comment). A granted offer is
+	 * answered at once: the task starts without waiting for D1, and its snapshot waits in the
+	 * group commit, where the release of a task that ends within the window replaces it (one D1
+	 * write of the task instead of two). A waiting offer's answer waits for the group commit, so
+	 * the task need not send the same state to history again while it waits (under load, that
+	 * second write was a request and a D1 update per task).
 	 */
 	async offer(offer: Offer): Promise<OfferAnswer> {
 		count("do_requests");
@@ -64,6 +67,10 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 			() => false,
 		);
 		const answer = await this.decide(offer);
+		if (answer.granted) {
+			// Not acknowledged: the task owes this state to history until its release carries a later one.
+			return { ...answer, recorded: false };
+		}
 		return { ...answer, recorded: await written };
 	}
 

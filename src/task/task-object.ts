@@ -279,9 +279,11 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			return;
 		}
 		if (this.runner.isDue(stored.record)) {
-			// The run's first tick flushes and arms the alarm for the run's own deadlines: flushing
-			// first would arm an alarm for "now" (the run is due) only to move it a moment later.
 			await this.runner.run(this.require().record, now);
+			// Nothing was armed while the run held this invocation (arm()): arm once for what is left.
+			if (this.stored) {
+				this.arm(this.stored, Date.now());
+			}
 			return;
 		}
 		await this.flush(now);
@@ -411,6 +413,14 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	 * (a task that ends within seconds of its creation keeps its first alarm until it is done).
 	 */
 	private arm(stored: StoredTask, now: number, atCommit = false): void {
+		if (this.runner.busy()) {
+			// A builtin run holds this object's alarm invocation, which the platform runs again if
+			// the instance dies before it returns (alarms are at-least-once: the one running is
+			// deleted only once its handler succeeds), and the run keeps the deadlines itself
+			// meanwhile. So commits during a run arm nothing; alarm() arms once when it returns:
+			// a run costs one alarm write instead of three.
+			return;
+		}
 		const times = deadlines(stored.record, this.purgeAfterMs()).map((d) => d.at);
 		const outboxAt = outboxDeadline(stored.outbox, now);
 		if (outboxAt !== null) {

@@ -136,6 +136,11 @@ export class BuiltinRunner {
 		}
 	}
 
+	/** A run is in progress: this instance is inside the alarm invocation that drives it. */
+	busy(): boolean {
+		return this.running !== null;
+	}
+
 	/** A run whose attempt ended, or was asked to stop, has its signal aborted at once. `record`: the state just committed. */
 	stopIfLost(record: TaskRecord): void {
 		const run = this.running;

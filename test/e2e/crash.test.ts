@@ -94,3 +94,50 @@ it(`every accepted task of ${TASKS} completes once after a kill -9 mid-burst`, {
 		rmSync(state, { recursive: true, force: true });
 	}
 });
+
+it("builtin runs killed mid-run with kill -9 run again in the same attempt after the restart", { timeout: 300_000 }, async () => {
+	const state = mkdtempSync(path.join(tmpdir(), "taskplane-crash-runs-"));
+	const logFile = `${state}.log`;
+	applyMigrations(state);
+	let server = await startDevServer({ ports: portRange(), persistTo: state, logFile });
+	try {
+		const ids: string[] = [];
+		for (let i = 0; i < 8; i++) {
+			const res = await fetch(`${server.url}/v1/tasks`, {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ task_name: "demo.sleep", payload: { duration_seconds: 5 } }),
+			});
+			expect(res.status).toBe(202);
+			ids.push(((await res.json()) as { task_id: string }).task_id);
+		}
+		const statuses = async (base: string) =>
+			Promise.all(ids.map(async (id) => (await (await fetch(`${base}/v1/tasks/${id}`)).json()) as { status: string; attempt: number }));
+		await vi.waitFor(
+			async () => {
+				const running = (await statuses(server.url)).filter((t) => t.status === "PROCESSING");
+				expect(running).toHaveLength(ids.length);
+			},
+			{ timeout: 30_000, interval: 200 },
+		);
+		// Every run holds its object's alarm invocation, and no other alarm is armed meanwhile: the
+		// invocation that was running is what brings each run back.
+		await server.crash();
+		server = await startDevServer({ ports: portRange(), persistTo: state, logFile });
+		const base = server.url;
+		const restarted = Date.now();
+		await vi.waitFor(
+			async () => {
+				const open = (await statuses(base)).filter((t) => t.status !== "COMPLETED");
+				expect(open, JSON.stringify(open)).toEqual([]);
+			},
+			{ timeout: 60_000, interval: 500 },
+		);
+		console.log(`crash: ${ids.length} runs killed mid-run, all COMPLETED ${Date.now() - restarted} ms after the restart`);
+		// Run again in place, not retried after a lost lease (that would be attempt 2, a minute on).
+		expect((await statuses(base)).map((t) => t.attempt)).toEqual(ids.map(() => 1));
+	} finally {
+		await server.stop();
+		rmSync(state, { recursive: true, force: true });
+	}
+});
