@@ -7,7 +7,7 @@ import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TAGS } from "../src/api/compat/shared";
 import { call, createTask, documentedPaths, pollUntil } from "./compat-helpers";
-import { flushHistory, holdQueue, runAttempt } from "./helpers";
+import { flushHistory, holdTurns, runAttempt } from "./helpers";
 
 interface DemoStatus {
 	task_id: string;
@@ -47,8 +47,8 @@ describe("FastAPI + Celery demo", () => {
 	});
 
 	it("POST /tasks/slow shows in GET /tasks/ as ACTIVE while it runs, STARTED on its own route, and leaves the list when done", async () => {
-		// The test is the consumer: it delivers the attempt itself, so it knows when the task runs.
-		holdQueue();
+		// The test is the dispatcher: it grants the turn itself, so it knows when the task runs.
+		holdTurns();
 		const created = await call<DemoStatus & { message: string }>("POST", "/tasks/slow?duration=2");
 		expect(created.status).toBe(202);
 		expect(created.body).toMatchObject({ status: "PENDING", message: "Slow task enqueued for 2 seconds" });

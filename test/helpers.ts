@@ -5,6 +5,7 @@ import { expect, type MockInstance, vi } from "vitest";
 import { NamespaceObject } from "../src/dispatch/namespace-object";
 import type { Dispatcher } from "../src/dispatch/protocol";
 import type { LeaseAnswer } from "../src/execute/protocol";
+import { HISTORY_DELAY_MS } from "../src/task/outbox";
 import worker from "../src/index";
 import type { Task, TaskStatus } from "../src/task/task";
 import type { TaskEventEntry, TaskObject } from "../src/task/task-object";
@@ -173,13 +174,23 @@ export async function createClaimedTask(body: Record<string, unknown>): Promise<
 }
 
 /**
- * Makes the task's coalesced history write due by firing its alarm until D1 holds the version
- * the object holds (intermediate states otherwise reach D1 a few seconds after their commit).
+ * Makes the task's coalesced history write due until D1 holds the version the object holds
+ * (intermediate states otherwise reach D1 a few seconds after their commit): by firing its
+ * alarm or, while a builtin run holds the alarm invocation (nothing else is armed then), by
+ * flushing its outbox as of the end of the delay, as the run's next tick would.
  */
 export async function flushHistory(taskId: string): Promise<Task> {
 	const stub = taskStub(taskId);
-	const task = await fireAlarmsUntil(stub, async (t) => !!t && (await historyRow(taskId))?.version === t.version, 5);
-	return task as Task;
+	const written = async (t: Task | null) => !!t && (await historyRow(taskId))?.version === t.version;
+	if ((await runningAttempt(taskId)) !== null) {
+		await runInDurableObject(stub, (instance) =>
+			// The outbox's flush is the object's private business; only tests reach in.
+			(instance as unknown as { flush(asOf: number): Promise<void> }).flush(Date.now() + HISTORY_DELAY_MS),
+		);
+		await vi.waitFor(async () => expect(await written(await readTask(stub))).toBe(true), { timeout: 5_000, interval: 20 });
+		return (await readTask(stub)) as Task;
+	}
+	return (await fireAlarmsUntil(stub, written, 5)) as Task;
 }
 
 /** The task as its object holds it (RPC through runInDurableObject keeps the Task type intact). */
