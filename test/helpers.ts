@@ -5,8 +5,8 @@ import { expect, type MockInstance, vi } from "vitest";
 import { NamespaceObject } from "../src/dispatch/namespace-object";
 import type { Dispatcher } from "../src/dispatch/protocol";
 import type { LeaseAnswer } from "../src/execute/protocol";
-import { HISTORY_DELAY_MS } from "../src/task/outbox";
 import worker from "../src/index";
+import { HISTORY_DELAY_MS } from "../src/task/outbox";
 import type { Task, TaskStatus } from "../src/task/task";
 import type { TaskEventEntry, TaskObject } from "../src/task/task-object";
 
