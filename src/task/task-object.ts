@@ -231,8 +231,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	}
 
 	/**
-	 * The dispatcher's turn for `attempt` (Grantee): PENDING → QUEUED. True when the task is now,
-	 * or already, QUEUED or PROCESSING that attempt; false tells the dispatcher to free the slot.
+	 * The dispatcher's turn for `attempt` (Grantee): PENDING → PROCESSING for a builtin attempt
+	 * (its alarm runs it), PENDING → QUEUED for an http one. True when the task is now, or
+	 * already, QUEUED or PROCESSING that attempt; false tells the dispatcher to free the slot.
 	 */
 	async grant(attempt: number): Promise<boolean> {
 		count("do_requests");
