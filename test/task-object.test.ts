@@ -18,6 +18,7 @@ import {
 	postJson,
 	readTask,
 	runAttempt,
+	runningAttempt,
 	TENANT,
 	taskEvents,
 	taskStub,
@@ -242,5 +243,42 @@ describe("retention", () => {
 		const again = await postJson("/v1/tasks", body, key);
 		expect(again.status).toBe(202);
 		expect((await runAttempt(created.task_id)).status).toBe("COMPLETED");
+	});
+});
+
+describe("a builtin run whose instance dies mid-run", () => {
+	/** Resets the object as a crash, a deploy or an exceeded limit would: its alarm invocation fails. */
+	async function crash(taskId: string): Promise<void> {
+		await runInDurableObject(taskStub(taskId), (_instance, state) => state.abort("crash mid-run")).catch(() => undefined);
+	}
+
+	it("runs again in place, and that re-run arms the attempt's deadlines: the platform's few retries are not all it has", {
+		timeout: 30_000,
+	}, async () => {
+		holdQueue();
+		holdTurns();
+		const task = await createTask({
+			task_name: "demo.sleep",
+			payload: { duration_seconds: 600 },
+			lease_seconds: 3600,
+			timeout_seconds: 900,
+		});
+		expect(await taskStub(task.task_id).grant(1)).toBe(true);
+		await vi.waitFor(async () => expect(await runningAttempt(task.task_id)).toBe(1), { timeout: 5_000, interval: 50 });
+		await crash(task.task_id);
+		// The failed invocation is retried (2 s later): the same attempt runs again.
+		await vi.waitFor(async () => expect(await runningAttempt(task.task_id)).toBe(1), { timeout: 10_000, interval: 100 });
+		const rerun = (await readTask(taskStub(task.task_id))) as Task;
+		expect(rerun).toMatchObject({ status: "PROCESSING", attempt: 1 });
+		// A failed alarm is retried a few times only (6 in production, as locally); should every one
+		// of them die too, nothing would ever wake the task again (its lease and timeout included).
+		// So the re-run keeps an alarm at the attempt's earliest deadline, here its timeout.
+		const timeoutAt = Date.parse(rerun.started_at ?? "") + 900_000;
+		expect(await armedAlarm(taskStub(task.task_id))).toBe(timeoutAt);
+		// Should that run die as well, the task still has its alarm (not the platform's next retry).
+		await crash(task.task_id);
+		expect(await armedAlarm(taskStub(task.task_id))).toBe(timeoutAt);
+		expect(await readTask(taskStub(task.task_id))).toMatchObject({ status: "PROCESSING", attempt: 1 });
+		await postJson(`/v1/tasks/${task.task_id}/cancel`, { mode: "hard" });
 	});
 });

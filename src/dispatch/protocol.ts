@@ -52,9 +52,11 @@ export interface Offer {
 
 /**
  * `recorded`: D1 holds the offer's snapshot (or a later one), so the task owes history nothing
- * up to that version. False when the group commit failed: the task's own history delivery
- * then writes it later. The answer waits for the group commit (at once while the namespace is
- * quiet, at most one window under load); the slot or the place in line is taken before.
+ * up to that version. False when the group commit failed, and always for a grant: a granted
+ * offer is answered at once, its snapshot still waiting in the group commit, and the task's
+ * own history delivery (or its release) writes that state later. A waiting offer's answer
+ * waits for the group commit (at once while the namespace is quiet, at most one window under
+ * load); the slot or the place in line is taken before.
  */
 export type OfferAnswer = ({ granted: true } | { granted: false; waiting: Waiting }) & { recorded?: boolean };
 

@@ -231,8 +231,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	}
 
 	/**
-	 * The dispatcher's turn for `attempt` (Grantee): PENDING → QUEUED. True when the task is now,
-	 * or already, QUEUED or PROCESSING that attempt; false tells the dispatcher to free the slot.
+	 * The dispatcher's turn for `attempt` (Grantee): PENDING → PROCESSING for a builtin attempt
+	 * (its alarm runs it), PENDING → QUEUED for an http one. True when the task is now, or
+	 * already, QUEUED or PROCESSING that attempt; false tells the dispatcher to free the slot.
 	 */
 	async grant(attempt: number): Promise<boolean> {
 		count("do_requests");
@@ -265,7 +266,7 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 	 * Alarms are at-least-once and may fire early under test (`runDurableObjectAlarm`): the
 	 * alarm stands for the earliest deadline it was armed for, so that deadline counts as due.
 	 */
-	override async alarm(): Promise<void> {
+	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
 		count("do_requests");
 		const firedFor = this.armedAt ?? (await this.storage.getAlarm()) ?? 0;
 		this.armedAt = null;
@@ -279,6 +280,9 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 			return;
 		}
 		if (this.runner.isDue(stored.record)) {
+			if (info?.isRetry) {
+				this.armFallback(this.require());
+			}
 			await this.runner.run(this.require().record, now);
 			// Nothing was armed while the run held this invocation (arm()): arm once for what is left.
 			if (this.stored) {
@@ -443,6 +447,22 @@ export class TaskObject extends DurableObject<Env> implements Grantee, AttemptRu
 		if (next !== armed && !keep) {
 			this.armedAt = next;
 			this.storage.armAlarm(next);
+		}
+	}
+
+	/**
+	 * A run from a retried invocation (the one before died mid-run: a crash, a reset, a limit) arms
+	 * the attempt's earliest deadline (its lease, timeout or grace) before it starts. The platform
+	 * retries a failed alarm a few times only (6), and nothing else is armed while a run holds the
+	 * invocation: were every retry to die too, nothing would wake the task again. An alarm set
+	 * during the handler replaces the retry, so a second death in a row waits for that deadline
+	 * instead of two seconds; one write per crash, none for a run that never dies.
+	 */
+	private armFallback(stored: StoredTask): void {
+		const times = deadlines(stored.record, this.purgeAfterMs()).map((d) => d.at);
+		if (times.length > 0) {
+			this.armedAt = Math.min(...times);
+			this.storage.armAlarm(this.armedAt);
 		}
 	}
 
