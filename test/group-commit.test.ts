@@ -3,7 +3,7 @@
  * how many D1 round trips a stream of snapshots costs, and who waits for what.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { FLUSH_BURST, GroupCommit, MAX_BUFFERED, WINDOW_MS } from "../src/dispatch/group-commit";
+import { FLUSH_BURST, GroupCommit, HOLD_MS, MAX_BUFFERED, WINDOW_MS } from "../src/dispatch/group-commit";
 import type { HistorySnapshot } from "../src/dispatch/protocol";
 import { craftTask } from "./helpers/history-seed";
 
@@ -83,6 +83,50 @@ describe("group commit", () => {
 		await vi.advanceTimersByTimeAsync(1);
 		await next;
 		expect(writes).toHaveLength(FLUSH_BURST + 1);
+	});
+
+	it("holds a started task's creation for its release: a task that ends within the hold is written once, as it ended", async () => {
+		const { writes, group } = recorder();
+		const created = snapshot();
+		void group.add(created, HOLD_MS);
+		const other = group.add(snapshot());
+		await vi.advanceTimersByTimeAsync(0);
+		await other;
+		// The flush took the snapshot nothing held, and left the held one.
+		expect(writes).toHaveLength(1);
+		expect(writes[0]?.map((s) => s.task.task_id)).not.toContain(created.task.task_id);
+		await vi.advanceTimersByTimeAsync(HOLD_MS / 2);
+		const ended = group.add({ tenant: "t", task: { ...created.task, status: "COMPLETED" as const, version: 3 } });
+		await vi.advanceTimersByTimeAsync(WINDOW_MS);
+		await ended;
+		const mine = writes.flat().filter((s) => s.task.task_id === created.task.task_id);
+		expect(mine.map((s) => [s.task.status, s.task.version])).toEqual([["COMPLETED", 3]]);
+	});
+
+	it("writes a held snapshot once its hold has passed when nothing replaces it", async () => {
+		const { writes, group } = recorder();
+		const held = group.add(snapshot(), HOLD_MS);
+		await vi.advanceTimersByTimeAsync(HOLD_MS - 1);
+		expect(writes).toHaveLength(0);
+		await vi.advanceTimersByTimeAsync(1);
+		await held;
+		expect(writes).toHaveLength(1);
+	});
+
+	it("a flush before its token is whole is paid for: the next waits a whole window after it", async () => {
+		const { writes, group } = recorder();
+		await spendBurst(group);
+		const early = group.add(snapshot());
+		// A timer that fires a moment early (a Worker's clock moves only with I/O) flushes anyway.
+		await vi.advanceTimersByTimeAsync(WINDOW_MS - 1);
+		await group.flush();
+		await early;
+		const next = group.add(snapshot());
+		await vi.advanceTimersByTimeAsync(WINDOW_MS - 1);
+		expect(writes).toHaveLength(FLUSH_BURST + 1);
+		await vi.advanceTimersByTimeAsync(2);
+		await next;
+		expect(writes).toHaveLength(FLUSH_BURST + 2);
 	});
 
 	it("rejects every waiter of a failed batch, so each task's outbox retries", async () => {

@@ -18,7 +18,7 @@ import { saveTaskSnapshots } from "../history/tasks";
 import { taskStub } from "../task/stub";
 import { count } from "../usage";
 import { type ClaimAnswer, type ClaimRequest, claimEach, pickClaimable } from "./claims";
-import { GroupCommit } from "./group-commit";
+import { GroupCommit, HOLD_MS } from "./group-commit";
 import { DEFAULT_LIMITS, type NamespaceLimits, rateLimitOf, TypeBuckets } from "./limits";
 import { NamespaceClock, RECONCILE_AFTER_MS } from "./namespace-clock";
 import { iso, type NamespaceStatus, statusOf, waitingOf } from "./namespace-status";
@@ -53,25 +53,27 @@ export class NamespaceObject extends DurableObject<Env> implements Dispatcher {
 
 	/**
 	 * The turn is decided first (synchronously, see the class comment). A granted offer is
-	 * answered at once: the task starts without waiting for D1, and its snapshot waits in the
-	 * group commit, where the release of a task that ends within the window replaces it (one D1
+	 * answered at once: the task starts without waiting for D1, and its snapshot is held in the
+	 * group commit for HOLD_MS, where the release of a task that ends by then replaces it (one D1
 	 * write of the task instead of two). A waiting offer's answer waits for the group commit, so
 	 * the task need not send the same state to history again while it waits (under load, that
 	 * second write was a request and a D1 update per task).
 	 */
 	async offer(offer: Offer): Promise<OfferAnswer> {
 		count("do_requests");
-		const written = this.history.add(offer.snapshot).then(
-			() => true,
-			// A failed write is the task's to repeat (its history delivery stays owed).
-			() => false,
-		);
 		const answer = await this.decide(offer);
 		if (answer.granted) {
-			// Not acknowledged: the task owes this state to history until its release carries a later one.
+			// Held for the release that may soon replace it; not acknowledged: the task owes this
+			// state to history until its release carries a later one.
+			void this.history.add(offer.snapshot, HOLD_MS).catch(() => undefined);
 			return { ...answer, recorded: false };
 		}
-		return { ...answer, recorded: await written };
+		// A failed write is the task's to repeat (its history delivery stays owed).
+		const recorded = await this.history.add(offer.snapshot).then(
+			() => true,
+			() => false,
+		);
+		return { ...answer, recorded };
 	}
 
 	private async decide(offer: Offer): Promise<OfferAnswer> {
