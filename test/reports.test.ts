@@ -49,6 +49,17 @@ async function createExternal(body: Record<string, unknown> = {}): Promise<Creat
 }
 
 describe("external tasks", () => {
+	it("wait for their runner outside the dispatcher: no waiting reason, and a paused namespace does not hold their start", async () => {
+		const namespace = `ext-${crypto.randomUUID().slice(0, 8)}`;
+		expect((await api(`/v1/namespaces/${namespace}/pause`, { method: "POST" })).status).toBe(200);
+		const task = await createExternal({ namespace });
+		const waiting = await getTask(task.task_id);
+		expect(waiting.status).toBe("PENDING");
+		expect(waiting).not.toHaveProperty("waiting");
+		await receipt(await report(task.task_id, "start", task.token));
+		expect(await getTask(task.task_id)).toMatchObject({ status: "PROCESSING" });
+	});
+
 	it("are tracked through their runner's reports: start, progress, log, complete", async () => {
 		const task = await createExternal({ payload: { commit: "abc123" } });
 		expect(task).toMatchObject({ status: "PENDING", execution: "external", lease_expires_at: null });

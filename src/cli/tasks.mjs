@@ -128,7 +128,7 @@ export function tasksCommand(context, setExitCode) {
 		.option("--name <task_name>", "exact, or a prefix ending in *")
 		.option("--namespace <name>")
 		.option("--metadata <key=value>", "repeat for more pairs", pair, {})
-		.option("--limit <n>", "at most this many tasks (default 20)", integer, 20)
+		.option("--limit <n>", "at most this many tasks", integer, 20)
 		.option("--all", "every matching task, page after page")
 		.action(async (opts, command) => {
 			const { client, json: asJson } = context(command);

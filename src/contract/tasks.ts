@@ -120,7 +120,10 @@ export const TaskSchema = z
 				"Where this task's attempts are pushed (its own, else its type's; header values shown as [redacted]); null when not pushed",
 		}),
 		callback_url: z.string().nullable().meta({ description: "Gets this task's terminal event, signed with the tenant's signing secret" }),
-		waiting: WaitingSchema.optional().meta({ description: "PENDING only, on GET /v1/tasks/{task_id}: why the task has no turn yet" }),
+		waiting: WaitingSchema.optional().meta({
+			description:
+				"PENDING only, on GET /v1/tasks/{task_id}: why the task has no turn yet (an external task, which waits for its runner's first report, has none)",
+		}),
 	})
 	.meta({ id: "Task" });
 

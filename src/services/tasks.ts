@@ -204,8 +204,10 @@ export async function getTask(
 		return cached;
 	}
 	const live = (await callObject(() => taskStub(env, caller.tenant, taskId).get())) as Task | null;
-	if (live?.status === "PENDING") {
-		// Only a waiting task costs the dispatcher a request: why is it waiting?
+	// Only a waiting task costs the dispatcher a request: why is it waiting? An external task is
+	// never offered to the dispatcher (its runner's first report starts it), which would answer
+	// "dispatching" for ever, so it goes without a reason.
+	if (live?.status === "PENDING" && live.execution !== "external") {
 		const waiting = await callObject(() => namespaceStub(env, caller.tenant, live.namespace).waiting(taskId));
 		return { ...live, waiting };
 	}
