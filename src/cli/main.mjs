@@ -6,7 +6,7 @@
  * 2 COMPLETED_WITH_ERRORS, 3 an error from the service or the network (with --json, the
  * problem+json as one line on stderr), 64 a usage error.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { TaskplaneClient, TaskplaneError, TaskplaneWaitTimeout } from "../client/client.mjs";
 import { EXIT } from "./output.mjs";
 import { serviceCommands } from "./service.mjs";
@@ -18,6 +18,20 @@ function describe(error) {
 	return `taskplane: ${error.status} ${error.code}: ${error.detail ?? error.title ?? error.message}${fields}\n`;
 }
 
+/** `--url`: an http(s) URL, else a usage error (exit 64) rather than a failed request (3). @param {string} value */
+function serviceUrl(value) {
+	let url;
+	try {
+		url = new URL(value);
+	} catch {
+		throw new InvalidArgumentError("not a URL (e.g. http://localhost:8787)");
+	}
+	if (url.protocol !== "http:" && url.protocol !== "https:") {
+		throw new InvalidArgumentError("must be an http:// or https:// URL");
+	}
+	return value;
+}
+
 /**
  * Runs the CLI with `argv` (as process.argv) and resolves to its exit code.
  * @param {string[]} argv @returns {Promise<number>}
@@ -26,7 +40,11 @@ export async function main(argv) {
 	let exitCode = 0;
 	const program = new Command("taskplane")
 		.description("taskplane from the command line: tasks, statistics, keys and pull workers")
-		.option("--url <url>", "the service (env TASKPLANE_URL)", process.env.TASKPLANE_URL || "http://localhost:8787")
+		.addOption(
+			new Option("--url <url>", "the service (env TASKPLANE_URL)")
+				.default(process.env.TASKPLANE_URL || "http://localhost:8787")
+				.argParser(serviceUrl),
+		)
 		// No default value here: commander would print the key in --help.
 		.option("--api-key <key>", "a key, sent as Bearer (env TASKPLANE_API_KEY)")
 		.option("--json", "JSON for scripts instead of tables")

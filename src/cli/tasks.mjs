@@ -17,6 +17,15 @@ export function integer(value) {
 	return n;
 }
 
+/** A count or a duration that must be above zero (`--timeout -1` waits for nothing). @param {string} value */
+export function positiveInteger(value) {
+	const n = integer(value);
+	if (n < 1) {
+		throw new InvalidArgumentError("must be 1 or more");
+	}
+	return n;
+}
+
 /** @param {string} value */
 function json(value) {
 	try {
@@ -164,7 +173,7 @@ export function tasksCommand(context, setExitCode) {
 		.command("wait")
 		.description("poll until a task ends (exit codes as watch)")
 		.argument("<task_id>")
-		.option("--timeout <seconds>", "give up after this long (exit 3)", integer)
+		.option("--timeout <seconds>", "give up after this long (exit 3)", positiveInteger)
 		.action(async (taskId, opts, command) => {
 			const { client, json: asJson } = context(command);
 			setExitCode(await waitTask(client, taskId, { json: asJson, timeout: opts.timeout }));

@@ -177,6 +177,12 @@ describe("the taskplane command", () => {
 
 		const usage = await cli("tasks", "create");
 		expect(usage.code).toBe(64);
+		// Bad settings are usage errors too, not failed requests.
+		const badUrl = await cli("--url", "notaurl", "tasks", "list");
+		expect(badUrl.code).toBe(64);
+		expect(badUrl.stderr).toContain("not a URL");
+		const badTimeout = await cli("tasks", "wait", partial.id, "--timeout", "-1");
+		expect(badTimeout.code).toBe(64);
 
 		// `keys list --tenant`: the only way the ADMIN_TOKEN can list keys (it must name a tenant);
 		// a tenant's own admin (here the keyless dev tenant) may name itself.
