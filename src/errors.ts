@@ -37,7 +37,8 @@ const TITLES: Record<ErrorCode, string> = {
 	FORBIDDEN: "Not allowed",
 	NOT_FOUND: "Not found",
 	METHOD_NOT_ALLOWED: "Method not allowed",
-	CONFLICT: "Not allowed in the task's current state",
+	// Not only a task's: a disabled subscription, or a tenant at its subscription limit, too.
+	CONFLICT: "Conflicts with the current state",
 	GONE: "Gone",
 	PAYLOAD_TOO_LARGE: "Request too large",
 	UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",

@@ -38,7 +38,7 @@ export const errorResponses = {
 	401: problem("No or bad credentials"),
 	403: problem("The key lacks the scope this request needs"),
 	404: problem("Unknown task, or another tenant's"),
-	409: problem("Not allowed in the task's current state"),
+	409: problem("Conflicts with the current state (the task's, or a webhook subscription's)"),
 	413: problem("Request body over 256 KiB"),
 	422: problem("A field is invalid; `errors` lists each"),
 	429: problem("Too many requests; see Retry-After"),
