@@ -60,6 +60,11 @@ describe("problem+json errors", () => {
 		expect(problem.errors?.map((e) => e.path)).toContain("mode");
 	});
 
+	it("422 for a statistics window reaching back past what history keeps, saying how far it may", async () => {
+		const problem = await expectProblem(await api("/v1/tasks/stats?hours_ago=1e9"), 422, "VALIDATION_FAILED");
+		expect(problem.errors).toEqual([{ path: "hours_ago", message: "hours_ago reaches back at most 8784 hours (366 days)" }]);
+	});
+
 	it("400 for malformed JSON", async () => {
 		const res = await api("/v1/tasks", { method: "POST", headers: { "content-type": "application/json" }, body: '{"task_name": ' });
 		await expectProblem(res, 400, "BAD_REQUEST");

@@ -1,7 +1,8 @@
 /** Query-string values, parsed the same way on every route. */
 import { z } from "zod";
 
-const NUMBER = /^-?\d+(\.\d+)?$/;
+/** Decimal, with an exponent if it likes (`1e9` is a number, and then too large, not "a string"). */
+const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
 
 /** A query value as the number it spells, or as sent when it spells none (the schema then names the field). */
 export function numberOrText(value: string): number | string {

@@ -77,8 +77,8 @@ export const TaskFilterFields = z.strictObject({
 	created_before: isoTime.optional(),
 	hours_ago: z
 		.number()
-		.positive()
-		.max(24 * 366)
+		.positive("hours_ago counts back from now: above 0")
+		.max(24 * 366, "hours_ago reaches back at most 8784 hours (366 days)")
 		.optional(),
 	order_by: z.enum(TASK_ORDERS).optional().meta({ description: "Default -created_at (newest first)" }),
 	limit: z
@@ -132,8 +132,8 @@ export const StatsFiltersSchema = z.strictObject({
 	namespace: z.string().min(1).max(64).optional(),
 	hours_ago: z
 		.number()
-		.positive()
-		.max(24 * 366)
+		.positive("hours_ago counts back from now: above 0")
+		.max(24 * 366, "hours_ago reaches back at most 8784 hours (366 days)")
 		.optional()
 		.meta({ description: `Tasks created in the last N hours; default ${DEFAULT_STATS_HOURS}` }),
 });
