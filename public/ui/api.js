@@ -31,10 +31,22 @@ export function authHeaders() {
 	return key ? { authorization: `Bearer ${key}` } : {};
 }
 
-/** JSON from `path` (a path on this origin); throws ApiError on a non-2xx answer. */
+/**
+ * No answer by then (ms) is an error: the pages poll, and one request that never came back
+ * would otherwise hold a page's refresh loop for good.
+ */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** JSON from `path` (a path on this origin); throws ApiError on a non-2xx answer, and on no answer within 15 s. */
 export async function api(path, { method = "GET", body, signal } = {}) {
 	const headers = { ...authHeaders(), ...(body === undefined ? {} : { "content-type": "application/json" }) };
-	const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+	const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+	const response = await fetch(path, {
+		method,
+		headers,
+		body: body === undefined ? undefined : JSON.stringify(body),
+		signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+	});
 	const text = await response.text();
 	let parsed = null;
 	try {
